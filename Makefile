@@ -1,0 +1,58 @@
+# resshift build. Two commands a user needs: `make demo` and `make test`.
+SHELL := /bin/bash
+ORT_VERSION ?= 1.24.3
+ORT_SHA256  ?= aa1bb5fa261ea68de05dd53efbba210cd7adf2d2850f4c3a201054c74cc78040
+ORT_DIR     := third_party/onnxruntime
+ORT_LIB     := $(ORT_DIR)/lib/libonnxruntime.so.1
+BUILD       := build
+GO          ?= go
+PY          := /usr/bin/python3
+ROOT        := $(abspath .)
+LDFLAGS     := -X github.com/resshift/resshift/core/ort.defaultLibraryPath=$(ROOT)/$(ORT_LIB)
+
+.PHONY: all deps sysdeps ort build test test-pure demo clean pydeps
+
+all: build
+
+## sysdeps: install libvips and pkg-config with apt-get when missing (Debian 12).
+sysdeps:
+	@if ! pkg-config --exists vips 2>/dev/null; then \
+		echo "installing libvips-dev and pkg-config with apt-get"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libvips-dev pkg-config >/dev/null; \
+	fi
+
+## ort: fetch ONNX Runtime (CPU, linux x64) from the npm package onnxruntime-node, checksum-checked.
+ort: $(ORT_LIB)
+$(ORT_LIB):
+	@mkdir -p $(ORT_DIR)/pkg $(ORT_DIR)/lib
+	@echo "fetching onnxruntime-node@$(ORT_VERSION) with npm pack"
+	@cd $(ORT_DIR)/pkg && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null
+	@echo "$(ORT_SHA256)  $(ORT_DIR)/pkg/onnxruntime-node-$(ORT_VERSION).tgz" | sha256sum -c --quiet - \
+		|| { echo "checksum mismatch for onnxruntime-node-$(ORT_VERSION).tgz"; rm -f $(ORT_DIR)/pkg/*.tgz; exit 1; }
+	@tar -xzf $(ORT_DIR)/pkg/onnxruntime-node-$(ORT_VERSION).tgz -C $(ORT_DIR)/pkg package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+	@cp $(ORT_DIR)/pkg/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $(ORT_LIB)
+	@rm -rf $(ORT_DIR)/pkg/package $(ORT_DIR)/pkg/*.tgz
+
+deps: sysdeps ort
+
+## pydeps: Debian's PyTorch stack for training/ and model export.
+pydeps:
+	@if ! $(PY) -c 'import torch, numpy, PIL, onnx' 2>/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-torch python3-numpy python3-pil python3-onnx >/dev/null; \
+	fi
+
+build: deps
+	@mkdir -p $(BUILD)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/resshift ./cmd/resshift
+
+## test-pure: the cgo-free packages.
+test-pure:
+	CGO_ENABLED=0 $(GO) test ./core/sampler/... ./core/tile/... ./core/modelpack/... ./core/resample/... ./core/metric/...
+
+test: deps
+	RESSHIFT_ORT_LIB=$(ROOT)/$(ORT_LIB) $(GO) test -ldflags '$(LDFLAGS)' ./...
+
+clean:
+	rm -rf $(BUILD)
