@@ -1,0 +1,193 @@
+package sampler
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// Golden tables: RESSHIFT.md §1.3 (κ = 2, p = 0.3, etas_end = 0.99).
+// Columns: sqrt_eta, eta, c_xt, c_x0, posterior std, input scale (latent rule).
+var golden15 = [][6]float64{
+	{0.0200000000, 0.0004000000, 0, 1, 0, 0.9992009587},
+	{0.1171650823, 0.0137276565, 0.0291382582, 0.9708617418, 0.0394129266, 0.9736260081},
+	{0.1763045553, 0.0310832962, 0.4416409514, 0.5583590486, 0.1750995286, 0.9430885789},
+	{0.2336289165, 0.0545824706, 0.5694739692, 0.4305260308, 0.2313626430, 0.9059777914},
+	{0.2915741278, 0.0850154720, 0.6420298491, 0.3579701509, 0.2795631968, 0.8638484774},
+	{0.3510092843, 0.1232075177, 0.6900185442, 0.3099814558, 0.3246734961, 0.8184550122},
+	{0.4123561443, 0.1700375897, 0.7245898855, 0.2754101145, 0.3684160504, 0.7714822270},
+	{0.4758577309, 0.2264405801, 0.7509148302, 0.2490851698, 0.4116009811, 0.7243786339},
+	{0.5416716776, 0.2934082063, 0.7717595322, 0.2282404678, 0.4546774854, 0.6782767148},
+	{0.6099099334, 0.3719901269, 0.7887526714, 0.2112473286, 0.4979224830, 0.6339839433},
+	{0.6806580171, 0.4632953363, 0.8029222351, 0.1970777649, 0.5415200192, 0.5920185462},
+	{0.7539852625, 0.5684937761, 0.8149523457, 0.1850476543, 0.5855995739, 0.5526654478},
+	{0.8299506624, 0.6888181020, 0.8253177063, 0.1746822937, 0.6302564454, 0.5160351405},
+	{0.9086063878, 0.8255655679, 0.8343590489, 0.1656409511, 0.6755634258, 0.4821160159},
+	{0.9900000000, 0.9801000000, 0.8423278930, 0.1576721070, 0.7215778893, 0.4508164918},
+}
+
+var golden4 = [][6]float64{
+	{0.1000000000, 0.0100000000, 0, 1, 0, 0.9805806757},
+	{0.5200963722, 0.2705002364, 0.0369685444, 0.9630314556, 0.1962683322, 0.6930419746},
+	{0.7613819906, 0.5797025356, 0.4666190326, 0.5333809674, 0.7596832965, 0.5489196726},
+	{0.9900000000, 0.9801000000, 0.5914728453, 0.4085271547, 0.9732917907, 0.4508164918},
+}
+
+// RESSHIFT.md §1.5, T = 4: (m, k, j) per step.
+var goldenDet4 = [][3]float64{
+	{0, 1, 0},
+	{0.19227, 0.84974, -0.04201},
+	{0.68310, 0.44240, -0.12549},
+	{0.76907, 0.40499, -0.17407},
+}
+
+func params(T int, mnl float64, latent bool) Params {
+	return Params{Steps: T, Kappa: 2, Power: 0.3, MinNoiseLevel: mnl, EtasEnd: 0.99,
+		Schedule: "exponential", PredictType: "xstart", NormalizeInput: true, Latent: latent}
+}
+
+func mustSchedule(t testing.TB, p Params) *Schedule {
+	t.Helper()
+	s, err := NewSchedule(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestScheduleGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		T      int
+		mnl    float64
+		golden [][6]float64
+	}{
+		{"T15", 15, 0.04, golden15},
+		{"T4", 4, 0.2, golden4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := mustSchedule(t, params(tc.T, tc.mnl, true))
+			if s.T() != tc.T {
+				t.Fatalf("T() = %d", s.T())
+			}
+			cols := []struct {
+				name string
+				got  []float64
+			}{
+				{"sqrt_eta", s.SqrtEta}, {"eta", s.Eta}, {"c_xt", s.CoefXt},
+				{"c_x0", s.CoefX0}, {"posterior_std", s.PosteriorStd}, {"input_scale", s.InputScale},
+			}
+			for i, row := range tc.golden {
+				for c, col := range cols {
+					if d := math.Abs(col.got[i] - row[c]); d > 1e-9 {
+						t.Errorf("%s[%d] = %.12f, want %.10f (|d| = %.2g)", col.name, i, col.got[i], row[c], d)
+					}
+				}
+				// Derived identities.
+				if i > 0 && s.EtaPrev[i] != s.Eta[i-1] || s.EtaPrev[0] != 0 {
+					t.Errorf("eta_prev[%d] wrong", i)
+				}
+				if d := math.Abs(s.Alpha[i] - (s.Eta[i] - s.EtaPrev[i])); d > 0 {
+					t.Errorf("alpha[%d] wrong", i)
+				}
+				if d := math.Abs(s.PosteriorVar[i] - s.PosteriorStd[i]*s.PosteriorStd[i]); d > 1e-15 {
+					t.Errorf("posterior var[%d] != std²", i)
+				}
+				if d := math.Abs(s.DetK[i] + s.DetM[i] + s.DetJ[i] - 1); d > 1e-12 {
+					t.Errorf("det coefficients[%d] do not sum to 1", i)
+				}
+			}
+			if d := math.Abs(s.PriorStd() - 1.98); d > 1e-12 {
+				t.Errorf("prior std = %v, want 1.98", s.PriorStd())
+			}
+		})
+	}
+}
+
+func TestScheduleDeterministicGolden(t *testing.T) {
+	s := mustSchedule(t, params(4, 0.2, true))
+	for i, row := range goldenDet4 {
+		for c, got := range []float64{s.DetM[i], s.DetK[i], s.DetJ[i]} {
+			if d := math.Abs(got - row[c]); d > 1e-5 {
+				t.Errorf("det[%d][%s] = %.6f, want %.5f", i, []string{"m", "k", "j"}[c], got, row[c])
+			}
+		}
+	}
+}
+
+func TestScheduleInputScaleRules(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		latent    bool
+		normalize bool
+		want      func(s *Schedule, i int) float64
+	}{
+		{"latent", true, true, func(s *Schedule, i int) float64 { return 1 / math.Sqrt(4*s.Eta[i]+1) }},
+		{"pixel", false, true, func(s *Schedule, i int) float64 { return 1 / (6*s.SqrtEta[i] + 1) }},
+		{"off", false, false, func(*Schedule, int) float64 { return 1 }},
+		{"off-latent", true, false, func(*Schedule, int) float64 { return 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := params(4, 0.2, tc.latent)
+			p.NormalizeInput = tc.normalize
+			s := mustSchedule(t, p)
+			for i := range s.InputScale {
+				if d := math.Abs(s.InputScale[i] - tc.want(s, i)); d > 1e-15 {
+					t.Errorf("input scale[%d] = %v, want %v", i, s.InputScale[i], tc.want(s, i))
+				}
+			}
+		})
+	}
+	// Pixel rule at T=4, i=3: 1/(3·2·0.99+1).
+	s := mustSchedule(t, params(4, 0.2, false))
+	if d := math.Abs(s.InputScale[3] - 1/6.94); d > 1e-12 {
+		t.Errorf("pixel input scale[3] = %v", s.InputScale[3])
+	}
+}
+
+func TestScheduleSingleStep(t *testing.T) {
+	s := mustSchedule(t, params(1, 0.2, true))
+	if s.SqrtEta[0] != 0.1 || s.CoefX0[0] != 1 || s.CoefXt[0] != 0 || s.PosteriorStd[0] != 0 {
+		t.Errorf("T=1 schedule = %+v", s)
+	}
+}
+
+func TestScheduleErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*Params)
+		want []string
+	}{
+		{"steps", func(p *Params) { p.Steps = 0 }, []string{"diffusion.steps: must be >= 1"}},
+		{"kappa", func(p *Params) { p.Kappa = 0 }, []string{"diffusion.kappa: must be > 0"}},
+		{"kappa-nan", func(p *Params) { p.Kappa = math.NaN() }, []string{"diffusion.kappa: must be > 0"}},
+		{"power", func(p *Params) { p.Power = -1 }, []string{"diffusion.power: must be > 0"}},
+		{"mnl", func(p *Params) { p.MinNoiseLevel = 0 }, []string{"diffusion.min_noise_level: must be > 0"}},
+		{"etas_end", func(p *Params) { p.EtasEnd = 1.5 }, []string{"diffusion.etas_end: must be in (0, 1]"}},
+		{"schedule", func(p *Params) { p.Schedule = "ldm" }, []string{`diffusion.schedule: unsupported "ldm"`}},
+		{"predict", func(p *Params) { p.PredictType = "epsilon" }, []string{`diffusion.predict_type: unsupported "epsilon"`}},
+		{"joined", func(p *Params) { p.Kappa = -1; p.Steps = -3 },
+			[]string{"diffusion.steps:", "diffusion.kappa:"}},
+		{"not-increasing", func(p *Params) { p.MinNoiseLevel = 3; p.Kappa = 2 }, // start 1.5 > 1
+			[]string{"diffusion.min_noise_level:"}},
+		{"decreasing", func(p *Params) { p.EtasEnd = 0.05 },
+			[]string{"diffusion.min_noise_level: schedule not increasing"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := params(4, 0.2, true)
+			tc.edit(&p)
+			_, err := NewSchedule(p)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+	if err := params(15, 0.04, true).Validate(); err != nil {
+		t.Errorf("valid params: %v", err)
+	}
+}
