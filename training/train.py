@@ -1,0 +1,170 @@
+"""Train the default pixel-space ResShift ×4 denoiser.
+
+    /usr/bin/python3 -m training.train --out training/runs/default          # start or resume
+    tail -f training/runs/default/log.jsonl                                 # loss / validation PSNR
+
+Resumes automatically from <out>/ckpt.pt (model, EMA, optimiser, step, RNG). Checkpoints are written
+atomically every --ckpt-every iterations and on SIGTERM/SIGINT. Runs on CPU (2 threads) or CUDA (--device cuda).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .data import CropSampler, load_images, psnr_y, val_set
+from .diffusion import DiffusionConfig, Schedule
+from .model import Denoiser, count_params
+
+ARCH = dict(ch=(40, 80, 160), blocks=(1, 2, 3), up_blocks=(1, 1))
+
+
+def lr_at(step: int, base: float, warmup: int, total: int, floor: float) -> float:
+    if step < warmup:
+        return base * (step + 1) / warmup
+    p = min(1.0, (step - warmup) / max(1, total - warmup))
+    return floor + 0.5 * (base - floor) * (1 + math.cos(math.pi * p))
+
+
+def save_atomic(obj, path: Path):
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="training/runs/default")
+    ap.add_argument("--data", default="../shared/data/train")
+    ap.add_argument("--iters", type=int, default=60000)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--lr-floor", type=float, default=1e-6)
+    ap.add_argument("--warmup", type=int, default=1000)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--val-every", type=int, default=1000)
+    ap.add_argument("--ckpt-every", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=1234)
+    args = ap.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    dev = torch.device(args.device)
+
+    sched = Schedule(DiffusionConfig())
+    model = Denoiser(**ARCH).to(dev)
+    ema = Denoiser(**ARCH).to(dev)
+    ema.load_state_dict(model.state_dict())
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    step = 0
+    best = -1.0
+    ck = out / "ckpt.pt"
+    if ck.exists():
+        st = torch.load(ck, map_location=dev)
+        model.load_state_dict(st["model"])
+        ema.load_state_dict(st["ema"])
+        opt.load_state_dict(st["opt"])
+        step, best = st["step"], st.get("best", -1.0)
+        torch.set_rng_state(st["rng"])
+        print(f"resumed from {ck} at step {step}", flush=True)
+    (out / "config.json").write_text(json.dumps({"arch": ARCH, "args": vars(args), "params": count_params(model)}, indent=1))
+
+    train_imgs, val_imgs = load_images(args.data)
+    sampler = CropSampler(train_imgs, crop=args.crop, seed=args.seed + step)
+    vset = val_set(val_imgs)
+    print(f"{len(train_imgs)} training images, {len(val_imgs)} validation, params {count_params(model)}", flush=True)
+
+    stop = {"flag": False}
+
+    def on_signal(signum, frame):
+        stop["flag"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def checkpoint():
+        save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                     "step": step, "best": best, "rng": torch.get_rng_state(), "arch": ARCH}, ck)
+
+    def validate():
+        ema.eval()
+        g = torch.Generator().manual_seed(0)
+        vals = {}
+        for kind in ("deterministic", "stochastic"):
+            ps = []
+            for hr, lq, y in vset:
+                sr = sched.sample(lambda a, b, c, d: ema(a.to(dev), b.to(dev), c.to(dev), d.to(dev)).cpu(),
+                                  lq, y, kind=kind, generator=g)
+                ps.append(psnr_y(sr, hr))
+            vals[kind] = sum(ps) / len(ps)
+        vals["bicubic"] = sum(psnr_y(y, hr) for hr, lq, y in vset) / len(vset)
+        return vals
+
+    logf = open(out / "log.jsonl", "a")
+    model.train()
+    t0 = time.time()
+    acc = {"loss": 0.0, "n": 0}
+    while step < args.iters and not stop["flag"]:
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args.lr, args.warmup, args.iters, args.lr_floor)
+        hr, lq, y = sampler.batch(args.batch)
+        hr, lq, y = hr.to(dev), lq.to(dev), y.to(dev)
+        t = torch.randint(0, sched.cfg.steps, (hr.shape[0],), device=dev)
+        noise = torch.randn_like(hr)
+        xt = sched.q_sample(hr, y, t.cpu(), noise.cpu()).to(dev) if dev.type != "cpu" else sched.q_sample(hr, y, t, noise)
+        pred = model(sched.scale_input(xt, t.cpu()).to(dev) if dev.type != "cpu" else sched.scale_input(xt, t), t, lq, y)
+        loss = F.mse_loss(pred, hr) + F.l1_loss(pred, hr)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        d = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        acc["loss"] += loss.item()
+        acc["n"] += 1
+        if step % args.log_every == 0:
+            rec = {"step": step, "loss": acc["loss"] / acc["n"], "lr": opt.param_groups[0]["lr"],
+                   "sec_per_it": (time.time() - t0) / acc["n"]}
+            logf.write(json.dumps(rec) + "\n")
+            logf.flush()
+            acc = {"loss": 0.0, "n": 0}
+            t0 = time.time()
+        if step % args.val_every == 0:
+            v = validate()
+            rec = {"step": step, "val_psnr_y": v}
+            if v["deterministic"] > best:
+                best = v["deterministic"]
+                save_atomic({"ema": ema.state_dict(), "step": step, "val": v, "arch": ARCH}, out / "best_ema.pt")
+            logf.write(json.dumps(rec) + "\n")
+            logf.flush()
+            print(json.dumps(rec), flush=True)
+            model.train()
+            t0 = time.time()
+        if step % args.ckpt_every == 0:
+            checkpoint()
+    checkpoint()
+    save_atomic({"ema": ema.state_dict(), "step": step, "arch": ARCH}, out / "last_ema.pt")
+    print(f"stopped at step {step}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
