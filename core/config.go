@@ -1,0 +1,201 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/resshift/resshift/core/ort"
+	"github.com/resshift/resshift/core/sampler"
+)
+
+// Config is the engine configuration, read from TOML (see configs/default.toml).
+// Zero values mean "use the model pack's default" where documented.
+type Config struct {
+	// Model selects the model pack: "" or "default" = the embedded default model,
+	// otherwise a directory holding model.toml.
+	Model string `toml:"model"`
+
+	Runtime RuntimeConfig `toml:"runtime"`
+	Sampler SamplerConfig `toml:"sampler"`
+	Tiling  TilingConfig  `toml:"tiling"`
+	Limits  LimitsConfig  `toml:"limits"`
+	Output  OutputConfig  `toml:"output"`
+}
+
+// RuntimeConfig configures ONNX Runtime.
+type RuntimeConfig struct {
+	ORTLibrary     string `toml:"ort_library"`      // path to libonnxruntime.so; "" = discover
+	Provider       string `toml:"provider"`         // cpu | cuda | tensorrt
+	DeviceID       int    `toml:"device_id"`        // GPU ordinal
+	AllowFallback  bool   `toml:"allow_fallback"`   // fall back to CPU (logged) when the provider cannot load
+	IntraOpThreads int    `toml:"intra_op_threads"` // 0 = ONNX Runtime default (all cores)
+	InterOpThreads int    `toml:"inter_op_threads"` // 0 = ONNX Runtime default
+	OptLevel       string `toml:"opt_level"`        // all | extended | basic | disable
+	Concurrency    int    `toml:"concurrency"`      // concurrent ORT runs per engine (>= 1)
+}
+
+// SamplerConfig holds the default sampling options (overridable per call).
+type SamplerConfig struct {
+	Kind string `toml:"kind"` // deterministic | stochastic
+	Seed uint64 `toml:"seed"`
+}
+
+// TilingConfig holds the default tiling options in LR pixels (0 = model default).
+type TilingConfig struct {
+	Tile    int `toml:"tile"`
+	Overlap int `toml:"overlap"` // -1 = model default
+	Batch   int `toml:"batch"`   // tiles per ORT call, 0 = 1 (or the fixed batch of fixed graphs)
+}
+
+// LimitsConfig guards against decompression bombs and runaway outputs (0 = built-in default, <0 = none).
+type LimitsConfig struct {
+	MaxInputPixels  int64 `toml:"max_input_pixels"`
+	MaxFileBytes    int64 `toml:"max_file_bytes"`
+	MaxOutputPixels int64 `toml:"max_output_pixels"`
+}
+
+// OutputConfig holds encoder defaults.
+type OutputConfig struct {
+	Format        string `toml:"format"` // "" = same as input
+	Quality       int    `toml:"quality"`
+	StripMetadata bool   `toml:"strip_metadata"`
+}
+
+// DefaultConfig returns the built-in defaults: the embedded model on CPU, the
+// deterministic sampler with seed 12345, model-default tiling.
+func DefaultConfig() Config {
+	return Config{
+		Runtime: RuntimeConfig{Provider: ort.ProviderCPU, OptLevel: "all", Concurrency: 1},
+		Sampler: SamplerConfig{Kind: "deterministic", Seed: 12345},
+		Tiling:  TilingConfig{Overlap: -1},
+	}
+}
+
+// LoadConfig returns DefaultConfig, overlaid with the TOML file at path (when
+// path is not ""), then with RESSHIFT_* environment variables, then validated.
+func LoadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	if path != "" {
+		md, err := toml.DecodeFile(path, &cfg)
+		if err != nil {
+			return cfg, fmt.Errorf("config: %s: %w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			keys := make([]string, len(und))
+			for i, k := range und {
+				keys[i] = k.String()
+			}
+			return cfg, fmt.Errorf("config: %s: unknown keys: %s", path, strings.Join(keys, ", "))
+		}
+	}
+	if err := cfg.ApplyEnv(os.Getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// ApplyEnv overrides fields from RESSHIFT_* variables: MODEL, PROVIDER, THREADS,
+// SAMPLER, SEED, TILE, OVERLAP, BATCH, ALLOW_FALLBACK. (RESSHIFT_ORT_LIB is read by core/ort.)
+func (c *Config) ApplyEnv(getenv func(string) string) error {
+	var errs []error
+	str := func(key string, dst *string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	num := func(key string, dst *int) {
+		if v := getenv(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("config: env %s: not an integer: %q", key, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	str("RESSHIFT_MODEL", &c.Model)
+	str("RESSHIFT_PROVIDER", &c.Runtime.Provider)
+	str("RESSHIFT_SAMPLER", &c.Sampler.Kind)
+	num("RESSHIFT_THREADS", &c.Runtime.IntraOpThreads)
+	num("RESSHIFT_TILE", &c.Tiling.Tile)
+	num("RESSHIFT_OVERLAP", &c.Tiling.Overlap)
+	num("RESSHIFT_BATCH", &c.Tiling.Batch)
+	if v := getenv("RESSHIFT_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config: env RESSHIFT_SEED: not an unsigned integer: %q", v))
+		} else {
+			c.Sampler.Seed = n
+		}
+	}
+	if v := getenv("RESSHIFT_ALLOW_FALLBACK"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config: env RESSHIFT_ALLOW_FALLBACK: not a boolean: %q", v))
+		} else {
+			c.Runtime.AllowFallback = b
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Validate reports every invalid key at once, each error naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if err := c.ortOptions().Validate(); err != nil {
+		for _, e := range flatten(err) {
+			errs = append(errs, fmt.Errorf("config: runtime.%w", e))
+		}
+	}
+	if c.Runtime.Concurrency < 1 {
+		bad("runtime.concurrency", "must be >= 1, got %d", c.Runtime.Concurrency)
+	}
+	if _, err := sampler.ParseKind(c.Sampler.Kind); err != nil {
+		bad("sampler.kind", "%v", err)
+	}
+	if c.Tiling.Tile < 0 {
+		bad("tiling.tile", "must be >= 0, got %d", c.Tiling.Tile)
+	}
+	if c.Tiling.Overlap < -1 {
+		bad("tiling.overlap", "must be >= 0 (or -1 for the model default), got %d", c.Tiling.Overlap)
+	}
+	if c.Tiling.Batch < 0 {
+		bad("tiling.batch", "must be >= 0, got %d", c.Tiling.Batch)
+	}
+	if c.Output.Quality < 0 || c.Output.Quality > 100 {
+		bad("output.quality", "must be 0 (default) or 1..100, got %d", c.Output.Quality)
+	}
+	switch c.Output.Format {
+	case "", "png", "jpeg", "jpg", "webp", "tiff":
+	default:
+		bad("output.format", "must be one of png, jpeg, webp, tiff (or empty), got %q", c.Output.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) ortOptions() ort.Options {
+	return ort.Options{
+		IntraOpThreads: c.Runtime.IntraOpThreads,
+		InterOpThreads: c.Runtime.InterOpThreads,
+		Provider:       c.Runtime.Provider,
+		DeviceID:       c.Runtime.DeviceID,
+		AllowFallback:  c.Runtime.AllowFallback,
+		OptLevel:       c.Runtime.OptLevel,
+	}
+}
+
+// flatten splits an errors.Join result into its parts.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

@@ -1,0 +1,174 @@
+// Package core is the resshift engine: it loads a model pack into ONNX Runtime
+// sessions and upscales images with the ResShift sampler, tile by tile.
+//
+// An Engine is safe for concurrent use by many goroutines; each Upscale call
+// owns its buffers, and the number of concurrent ONNX Runtime runs is bounded by
+// runtime.concurrency.
+package core
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sync"
+
+	"github.com/resshift/resshift/core/modelpack"
+	"github.com/resshift/resshift/core/ort"
+	"github.com/resshift/resshift/core/sampler"
+	"github.com/resshift/resshift/models"
+)
+
+// Engine holds a loaded model. Create it with New, release it with Close.
+type Engine struct {
+	cfg   Config
+	log   *slog.Logger
+	pack  *modelpack.Pack
+	sched *sampler.Schedule
+	den   *ort.Session
+	enc   *ort.Session // latent packs only
+	dec   *ort.Session // latent packs only
+	sem   chan struct{}
+
+	closeOnce sync.Once
+}
+
+// Info describes a loaded engine (for `resshift info`, the C ABI and the plugin).
+type Info struct {
+	Model       string `json:"model"`
+	Version     string `json:"version"`
+	Description string `json:"description"`
+	License     string `json:"license"`
+	Scale       int    `json:"scale"`
+	Space       string `json:"space"`
+	Steps       int    `json:"steps"`
+	Provider    string `json:"provider"`
+	ORTVersion  string `json:"ort_version"`
+	Tile        int    `json:"tile"`
+	Overlap     int    `json:"overlap"`
+	Multiple    int    `json:"multiple"`
+	FixedTile   bool   `json:"fixed_tile"`
+	MaxBatch    int    `json:"max_batch"`
+	Source      string `json:"source"`
+}
+
+// LoadPack resolves cfg.Model: "" or "default" is the embedded default model, anything else a directory.
+func LoadPack(model string) (*modelpack.Pack, error) {
+	if model == "" || model == "default" {
+		fsys, root := models.Default()
+		return modelpack.LoadFS(fsys, root)
+	}
+	return modelpack.LoadDir(model)
+}
+
+// New validates cfg, loads the model pack and creates the ONNX Runtime sessions.
+// log may be nil (slog.Default()).
+func New(cfg Config, log *slog.Logger) (*Engine, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	pack, err := LoadPack(cfg.Model)
+	if err != nil {
+		return nil, fmt.Errorf("core: load model: %w", err)
+	}
+	return NewFromPack(cfg, pack, log)
+}
+
+// NewFromPack is New with an already loaded pack (cfg.Model is ignored).
+func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := &pack.Manifest
+	sp := m.SamplerParams()
+	sched, err := sampler.NewSchedule(sampler.Params(sp))
+	if err != nil {
+		return nil, fmt.Errorf("core: model %s: %w", m.Name, err)
+	}
+	if err := ort.Init(cfg.Runtime.ORTLibrary); err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Concurrency)}
+	for _, g := range m.Graphs() {
+		s, err := e.session(g)
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		switch g.Role {
+		case modelpack.RoleDenoiser:
+			e.den = s
+		case modelpack.RoleEncoder:
+			e.enc = s
+		case modelpack.RoleDecoder:
+			e.dec = s
+		}
+	}
+	if e.den == nil || (m.IsLatent() && (e.enc == nil || e.dec == nil)) {
+		e.Close()
+		return nil, fmt.Errorf("core: model %s: missing graphs", m.Name)
+	}
+	log.Debug("resshift engine ready", "model", m.Name, "provider", e.den.Provider(), "ort", ort.Version())
+	return e, nil
+}
+
+func (e *Engine) session(g modelpack.GraphSpec) (*ort.Session, error) {
+	data, err := fs.ReadFile(e.pack.FS, g.File)
+	if err != nil {
+		return nil, fmt.Errorf("core: model %s: read %s: %w", e.pack.Name, g.File, err)
+	}
+	in, out, err := ort.Inspect(data)
+	if err != nil {
+		return nil, fmt.Errorf("core: model %s: %s: %w", e.pack.Name, g.File, err)
+	}
+	if err := e.pack.CheckGraph(g.Role, in, out); err != nil {
+		return nil, err
+	}
+	opts := e.cfg.ortOptions()
+	opts.Name = g.Role
+	return ort.NewSession(data, g.Inputs, g.Outputs, opts, e.log)
+}
+
+// Close releases the ONNX Runtime sessions. It is safe to call more than once;
+// calls in flight finish first.
+func (e *Engine) Close() error {
+	var errs []error
+	e.closeOnce.Do(func() {
+		for _, s := range []*ort.Session{e.den, e.enc, e.dec} {
+			if s != nil {
+				errs = append(errs, s.Close())
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// Config returns the configuration the engine was built with.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Schedule returns the model's diffusion schedule (read-only).
+func (e *Engine) Schedule() *sampler.Schedule { return e.sched }
+
+// Scale is the model's upscaling factor.
+func (e *Engine) Scale() int { return e.pack.Scale }
+
+// Info describes the model and runtime.
+func (e *Engine) Info() Info {
+	m := &e.pack.Manifest
+	src := e.pack.Dir
+	if e.cfg.Model == "" || e.cfg.Model == "default" {
+		src = "embedded"
+	}
+	return Info{
+		Model: m.Name, Version: m.Version, Description: m.Description, License: m.License,
+		Scale: m.Scale, Space: m.Space, Steps: m.Diffusion.Steps, Provider: e.den.Provider(),
+		ORTVersion: ort.Version(), Tile: m.Tiling.Tile, Overlap: m.Tiling.Overlap, Multiple: m.Tiling.Multiple,
+		FixedTile: m.Tiling.Fixed, MaxBatch: m.Tiling.MaxBatch, Source: src,
+	}
+}

@@ -1,0 +1,275 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/resshift/resshift/core/modelpack"
+	"github.com/resshift/resshift/core/resample"
+)
+
+func testEngine(t testing.TB, pack string, mut ...func(*Config)) *Engine {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Runtime.IntraOpThreads = 1
+	cfg.Runtime.Concurrency = 2
+	for _, m := range mut {
+		m(&cfg)
+	}
+	p, err := modelpack.LoadDir(filepath.Join("testdata", "models", pack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewFromPack(cfg, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// smooth returns a non-trivial planar RGB test image in [-1, 1].
+func smooth(w, h int, seed uint64) []float32 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	v := make([]float32, 3*w*h)
+	for c := 0; c < 3; c++ {
+		fx, fy, ph := 0.05+0.2*r.Float64(), 0.05+0.2*r.Float64(), 6*r.Float64()
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				v[c*w*h+y*w+x] = float32(0.8*math.Sin(fx*float64(x)+ph)*math.Cos(fy*float64(y)) + 0.1*(r.Float64()-0.5))
+			}
+		}
+	}
+	return v
+}
+
+func maxDiff(a, b []float32) float64 {
+	m := 0.0
+	for i := range a {
+		m = math.Max(m, math.Abs(float64(a[i]-b[i])))
+	}
+	return m
+}
+
+func upscale(t testing.TB, e *Engine, img []float32, w, h int, mod func(*Options)) []float32 {
+	t.Helper()
+	o := e.Options()
+	if mod != nil {
+		mod(&o)
+	}
+	out, _, err := e.UpscaleRGB(context.Background(), img, w, h, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The oracle network returns the y it is given, so every sampler must return exactly
+// clamp(bicubic(image)) whatever the tiling: this checks prior, steps, y margins and blending end to end.
+func TestOracleReturnsX0(t *testing.T) {
+	e := testEngine(t, "oracle-x4")
+	w, h := 50, 37
+	img := smooth(w, h, 1)
+	want := resample.UpsampleTorch(img, 3, h, w, 4)
+	clamp(want)
+	for _, kind := range []string{"deterministic", "stochastic"} {
+		for _, tc := range []struct{ tile, overlap, batch int }{{16, 4, 1}, {24, 8, 3}, {64, 0, 1}} {
+			got := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Tile, o.Overlap, o.Batch = kind, tc.tile, tc.overlap, tc.batch })
+			if d := maxDiff(got, want); d > 2e-6 {
+				t.Errorf("%s tile %d/%d batch %d: max |out - x0| = %g", kind, tc.tile, tc.overlap, tc.batch, d)
+			}
+		}
+	}
+}
+
+// A pointwise network makes the result independent of tile size, overlap and batch (up to rounding).
+func TestTilingInvariance(t *testing.T) {
+	e := testEngine(t, "pointwise-x4")
+	w, h := 96, 72
+	img := smooth(w, h, 2)
+	for _, kind := range []string{"deterministic", "stochastic"} {
+		whole := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Tile, o.Overlap = kind, 128, 0 })
+		for _, tc := range []struct{ tile, overlap, batch int }{{64, 8, 1}, {32, 8, 4}, {48, 16, 2}} {
+			got := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Tile, o.Overlap, o.Batch = kind, tc.tile, tc.overlap, tc.batch })
+			if d := maxDiff(got, whole); d > 1e-5 {
+				t.Errorf("%s tile %d overlap %d batch %d differs from whole image by %g", kind, tc.tile, tc.overlap, tc.batch, d)
+			}
+		}
+	}
+}
+
+func TestSeedReproducible(t *testing.T) {
+	e := testEngine(t, "conv-x4")
+	w, h := 40, 24
+	img := smooth(w, h, 3)
+	a := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed = "stochastic", 7 })
+	b := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed = "stochastic", 7 })
+	c := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed = "stochastic", 8 })
+	if maxDiff(a, b) != 0 {
+		t.Error("same seed gave different output")
+	}
+	if maxDiff(a, c) == 0 {
+		t.Error("different seeds gave identical output")
+	}
+	// batch size does not change the result either
+	d := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap, o.Batch = "stochastic", 7, 16, 8, 3 })
+	f := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap, o.Batch = "stochastic", 7, 16, 8, 1 })
+	if dd := maxDiff(d, f); dd > 1e-5 {
+		t.Errorf("batch 3 vs 1 differ by %g", dd)
+	}
+}
+
+func TestLatentPack(t *testing.T) {
+	e := testEngine(t, "latent-x4")
+	w, h := 45, 70 // not multiples of the tile: padded and tiled with fixed 32×32 tiles, batch 2
+	img := smooth(w, h, 4)
+	out := upscale(t, e, img, w, h, nil)
+	if len(out) != 3*w*4*h*4 {
+		t.Fatalf("output has %d samples", len(out))
+	}
+	if constant(out) {
+		t.Fatal("constant output")
+	}
+	o := e.Options()
+	o.Batch = 1
+	if _, _, err := e.UpscaleRGB(context.Background(), img, w, h, o); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("batch 1 on a fixed batch-2 graph: %v", err)
+	}
+}
+
+func TestRejectsBadNetworkOutput(t *testing.T) {
+	img := smooth(16, 16, 5)
+	for _, pack := range []string{"constant-x4", "nan-x4"} {
+		e := testEngine(t, pack)
+		_, _, err := e.UpscaleRGB(context.Background(), img, 16, 16, e.Options())
+		if !errors.Is(err, ErrModelOutput) {
+			t.Errorf("%s: got %v, want ErrModelOutput", pack, err)
+		}
+	}
+	// a constant input may give a constant output
+	e := testEngine(t, "constant-x4")
+	flat := make([]float32, 3*16*16)
+	for i := range flat {
+		flat[i] = 0.25
+	}
+	if _, _, err := e.UpscaleRGB(context.Background(), flat, 16, 16, e.Options()); err != nil {
+		t.Errorf("constant input: %v", err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	e := testEngine(t, "conv-x4")
+	img := smooth(8, 8, 6)
+	nan := append([]float32(nil), img...)
+	nan[17] = float32(math.NaN())
+	cases := []struct {
+		name string
+		img  []float32
+		w, h int
+		mod  func(*Options)
+	}{
+		{"zero width", img, 0, 8, nil},
+		{"negative height", img, 8, -1, nil},
+		{"short buffer", img[:10], 8, 8, nil},
+		{"NaN sample", nan, 8, 8, nil},
+		{"tile not multiple", img, 8, 8, func(o *Options) { o.Tile = 12 }},
+		{"overlap >= tile", img, 8, 8, func(o *Options) { o.Overlap = 64 }},
+		{"batch too big", img, 8, 8, func(o *Options) { o.Batch = 99 }},
+		{"unknown sampler", img, 8, 8, func(o *Options) { o.Sampler = "ddpm" }},
+	}
+	for _, c := range cases {
+		o := e.Options()
+		if c.mod != nil {
+			c.mod(&o)
+		}
+		_, _, err := e.UpscaleRGB(context.Background(), c.img, c.w, c.h, o)
+		if !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("%s: got %v, want ErrInvalidInput", c.name, err)
+		} else {
+			t.Logf("%s: %v", c.name, err)
+		}
+	}
+}
+
+func TestCancel(t *testing.T) {
+	e := testEngine(t, "conv-x4")
+	img := smooth(64, 64, 7)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := e.UpscaleRGB(ctx, img, 64, 64, e.Options()); !errors.Is(err, ErrCanceled) {
+		t.Errorf("cancelled context: %v", err)
+	}
+	o := e.Options()
+	o.Tile, o.Overlap = 16, 0
+	calls := 0
+	o.Progress = func(p Progress) error {
+		calls++
+		if p.Tiles != 16 || p.Steps != 4 {
+			t.Errorf("progress %+v", p)
+		}
+		if calls == 3 {
+			return errors.New("user pressed stop")
+		}
+		return nil
+	}
+	if _, _, err := e.UpscaleRGB(context.Background(), img, 64, 64, o); !errors.Is(err, ErrCanceled) {
+		t.Errorf("progress cancel: %v", err)
+	}
+	if calls != 3 {
+		t.Errorf("progress called %d times after cancel", calls)
+	}
+}
+
+func TestConcurrentUpscale(t *testing.T) {
+	e := testEngine(t, "conv-x4")
+	img := smooth(32, 32, 8)
+	want := upscale(t, e, img, 32, 32, nil)
+	var wg sync.WaitGroup
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, _, err := e.UpscaleRGB(context.Background(), img, 32, 32, e.Options())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if maxDiff(got, want) != 0 {
+				t.Error("concurrent result differs")
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestConfigValidate(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Runtime.Provider = "metal"
+	cfg.Runtime.Concurrency = 0
+	cfg.Sampler.Kind = "euler"
+	cfg.Tiling.Tile = -3
+	cfg.Output.Quality = 101
+	err := cfg.Validate()
+	for _, key := range []string{"runtime.provider", "runtime.concurrency", "sampler.kind", "tiling.tile", "output.quality"} {
+		if err == nil || !contains(err.Error(), key) {
+			t.Errorf("error %v does not name %s", err, key)
+		}
+	}
+	env := map[string]string{"RESSHIFT_SEED": "x", "RESSHIFT_TILE": "128"}
+	c2 := DefaultConfig()
+	if err := c2.ApplyEnv(func(k string) string { return env[k] }); err == nil || !contains(err.Error(), "RESSHIFT_SEED") {
+		t.Errorf("env error: %v", err)
+	}
+	if c2.Tiling.Tile != 128 {
+		t.Errorf("RESSHIFT_TILE not applied")
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+

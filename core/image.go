@@ -1,0 +1,84 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/resample"
+)
+
+// Limits returns the configured decode limits.
+func (e *Engine) Limits() imageio.Limits {
+	l := e.cfg.Limits
+	return imageio.Limits{MaxPixels: l.MaxInputPixels, MaxFileBytes: l.MaxFileBytes, MaxOutputPixels: l.MaxOutputPixels}
+}
+
+// EncodeOptions returns the configured encoder defaults.
+func (e *Engine) EncodeOptions() imageio.EncodeOptions {
+	o := e.cfg.Output
+	f := o.Format
+	if f == "jpg" {
+		f = "jpeg"
+	}
+	return imageio.EncodeOptions{Format: f, Quality: o.Quality, Strip: o.StripMetadata}
+}
+
+// UpscaleImage upscales a decoded image: RGB through the model, alpha with
+// bicubic interpolation, grayscale, bit depth, format and metadata carried over.
+// img is not modified; the result owns new buffers.
+func (e *Engine) UpscaleImage(ctx context.Context, img *imageio.Image, opt Options) (*imageio.Image, Stats, error) {
+	if img == nil {
+		return nil, Stats{}, invalid("image: nil")
+	}
+	s := e.pack.Scale
+	if err := e.Limits().CheckOutput(img.Width*s, img.Height*s); err != nil {
+		return nil, Stats{}, newKindError(ErrInvalidInput, "core: "+err.Error(), err)
+	}
+	rgb, st, err := e.UpscaleRGB(ctx, img.RGB, img.Width, img.Height, opt)
+	if err != nil {
+		return nil, st, err
+	}
+	out := &imageio.Image{Width: img.Width * s, Height: img.Height * s, RGB: rgb, Gray: img.Gray,
+		Depth: img.Depth, Format: img.Format, Meta: img.Meta}
+	if img.Alpha != nil {
+		a := resample.UpsampleTorch(img.Alpha, 1, img.Height, img.Width, s)
+		clamp(a)
+		out.Alpha = a
+	}
+	if m := img.Meta; m != nil {
+		mm := *m
+		mm.XRes, mm.YRes = m.XRes*float64(s), m.YRes*float64(s) // same physical size
+		out.Meta = &mm
+	}
+	return out, st, nil
+}
+
+// UpscaleBytes decodes an encoded image (JPEG, PNG, WebP, TIFF, …), upscales
+// it and encodes the result (enc.Format "" = the input's format).
+func (e *Engine) UpscaleBytes(ctx context.Context, data []byte, opt Options, enc imageio.EncodeOptions) ([]byte, Stats, error) {
+	start := time.Now()
+	img, err := imageio.Decode(data, e.Limits())
+	if err != nil {
+		return nil, Stats{}, wrapIO(err)
+	}
+	out, st, err := e.UpscaleImage(ctx, img, opt)
+	if err != nil {
+		return nil, st, err
+	}
+	b, err := imageio.Encode(out, enc)
+	if err != nil {
+		return nil, st, wrapIO(err)
+	}
+	st.Total = time.Since(start)
+	return b, st, nil
+}
+
+// wrapIO marks the caller's data errors (corrupt, unsupported, too large, invalid options) as ErrInvalidInput.
+func wrapIO(err error) error {
+	if errors.Is(err, imageio.ErrInternal) {
+		return err
+	}
+	return newKindError(ErrInvalidInput, err.Error(), err)
+}

@@ -1,0 +1,332 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/resshift/resshift/core/ort"
+	"github.com/resshift/resshift/core/resample"
+	"github.com/resshift/resshift/core/sampler"
+	"github.com/resshift/resshift/core/tile"
+)
+
+// yMargin is the LR context around a tile for the bicubic upsampling: the cubic
+// kernel reaches two source pixels, so with it each tile's y equals the
+// upsampling of the whole padded canvas (no seams in the prior mean).
+const yMargin = 2
+
+// UpscaleRGB upscales a planar RGB image (3×h×w float32 in [-1, 1], read only)
+// and returns the planar 3×(h·s)×(w·s) result in [-1, 1]. It is the core of
+// every other entry point and is safe for concurrent use.
+func (e *Engine) UpscaleRGB(ctx context.Context, rgb []float32, w, h int, opt Options) ([]float32, Stats, error) {
+	start := time.Now()
+	var st Stats
+	if w <= 0 || h <= 0 {
+		return nil, st, invalid("image: width and height must be > 0, got %d×%d", w, h)
+	}
+	if len(rgb) != 3*w*h {
+		return nil, st, invalid("image: %d samples for a 3×%d×%d image (want %d)", len(rgb), h, w, 3*w*h)
+	}
+	kind, err := e.check(opt)
+	if err != nil {
+		return nil, st, err
+	}
+	if i, ok := firstNonFinite(rgb); !ok {
+		return nil, st, invalid("image: sample %d is NaN or Inf", i)
+	}
+	tl := e.pack.Tiling
+	plan, err := tile.NewPlan(w, h, tile.Config{Tile: opt.Tile, Overlap: opt.Overlap, Multiple: tl.Multiple, Fixed: tl.Fixed})
+	if err != nil {
+		return nil, st, newKindError(ErrInvalidInput, "core: "+err.Error(), err)
+	}
+	s := e.pack.Scale
+	W, H := w*s, h*s
+	out := make([]float32, 3*W*H)
+	blend, err := tile.NewBlender(plan, s, 3, func(y int, rows []float32, n int) error {
+		for c := 0; c < 3; c++ {
+			copy(out[c*W*H+y*W:c*W*H+(y+n)*W], rows[c*n*W:(c+1)*n*W])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, st, fmt.Errorf("core: %w", err)
+	}
+	r := newRun(e, plan, rgb, kind, opt)
+	st.Tiles = plan.Len()
+	for first := 0; first < plan.Len(); first += opt.Batch {
+		n := min(opt.Batch, plan.Len()-first)
+		tiles := make([]tile.Tile, n)
+		for k := range tiles {
+			tiles[k] = plan.Tile(first + k)
+		}
+		if err := r.batch(ctx, tiles, &st); err != nil {
+			blend.Close()
+			return nil, st, err
+		}
+		for k, t := range tiles {
+			hr := r.hrTile(k)
+			if i, ok := firstNonFinite(hr); !ok {
+				blend.Close()
+				return nil, st, newKindError(ErrModelOutput, fmt.Sprintf("core: model %s produced NaN/Inf in tile %d (sample %d)", e.pack.Name, t.Index, i), nil)
+			}
+			if err := blend.Add(t, hr); err != nil {
+				blend.Close()
+				return nil, st, fmt.Errorf("core: %w", err)
+			}
+		}
+		st.Batches++
+		if opt.Progress != nil {
+			if err := opt.Progress(Progress{TilesDone: first + n, Tiles: plan.Len(), Step: r.steps, Steps: r.steps}); err != nil {
+				blend.Close()
+				return nil, st, newKindError(ErrCanceled, "core: cancelled by progress callback: "+err.Error(), err)
+			}
+		}
+	}
+	if err := blend.Close(); err != nil {
+		return nil, st, fmt.Errorf("core: %w", err)
+	}
+	if constant(out) && !constant(rgb) {
+		return nil, st, newKindError(ErrModelOutput, fmt.Sprintf("core: model %s produced a constant image from a non-constant input", e.pack.Name), nil)
+	}
+	st.Total = time.Since(start)
+	return out, st, nil
+}
+
+// run holds the per-call buffers for one batch of tiles (reused across batches).
+type run struct {
+	e       *Engine
+	plan    *tile.Plan
+	src     []float32
+	w, h    int
+	samp    *sampler.Sampler
+	opt     Options
+	steps   int
+	n       int // batch size fed to ORT
+	tw, th  int // LR tile
+	TW, TH  int // HR tile
+	lw, lh  int // x-space tile (latent or HR)
+	xc      int // x-space channels
+	lq      []float32
+	ext     []float32 // LR tile with margin
+	y       []float32 // HR prior mean (pixel) / encoder input (latent)
+	zy      []float32 // latent prior mean (latent only)
+	x, xin  []float32
+	x0      []float32
+	img     []float32 // decoded HR (latent only)
+	ts      []int64
+	tf      []float32
+	resizer *resample.Resizer
+}
+
+func newRun(e *Engine, plan *tile.Plan, src []float32, kind sampler.Kind, opt Options) *run {
+	s := e.pack.Scale
+	r := &run{e: e, plan: plan, src: src, w: plan.Width, h: plan.Height, opt: opt,
+		samp: sampler.New(e.sched, kind, opt.Seed), steps: e.sched.T(), n: opt.Batch,
+		tw: plan.TileW, th: plan.TileH}
+	r.TW, r.TH = r.tw*s, r.th*s
+	r.lw, r.lh, r.xc = r.TW, r.TH, 3
+	if lat := e.pack.Latent; lat != nil {
+		r.lw, r.lh, r.xc = r.TW/lat.Factor, r.TH/lat.Factor, lat.Channels
+	}
+	n := r.n
+	r.lq = make([]float32, n*3*r.tw*r.th)
+	r.ext = make([]float32, 3*(r.tw+2*yMargin)*(r.th+2*yMargin))
+	r.y = make([]float32, n*3*r.TW*r.TH)
+	xl := n * r.xc * r.lw * r.lh
+	r.x, r.xin, r.x0 = make([]float32, xl), make([]float32, xl), make([]float32, xl)
+	if e.pack.Latent != nil {
+		r.zy = make([]float32, xl)
+		r.img = make([]float32, n*3*r.TW*r.TH)
+	}
+	r.ts = make([]int64, n)
+	r.tf = make([]float32, n)
+	r.resizer = resample.NewResizer(r.th+2*yMargin, r.tw+2*yMargin, (r.th+2*yMargin)*s, (r.tw+2*yMargin)*s, resample.Torch)
+	return r
+}
+
+// hrTile returns tile k's HR result (3×TH×TW) after the last batch.
+func (r *run) hrTile(k int) []float32 {
+	sz := 3 * r.TW * r.TH
+	if r.img != nil {
+		return r.img[k*sz : (k+1)*sz]
+	}
+	return r.x[k*sz : (k+1)*sz]
+}
+
+// region is tile k's block of the global x-space canvas (noise coordinates).
+func (r *run) region(t tile.Tile) sampler.Region {
+	s := r.e.pack.Scale
+	f := 1
+	if lat := r.e.pack.Latent; lat != nil {
+		f = lat.Factor
+	}
+	return sampler.Region{C: r.xc, H: r.lh, W: r.lw, Y0: t.Y * s / f, X0: t.X * s / f}
+}
+
+// prepare fills lq and y for the tiles; short batches of fixed graphs repeat the last tile.
+func (r *run) prepare(tiles []tile.Tile) {
+	lqSz, ySz := 3*r.tw*r.th, 3*r.TW*r.TH
+	ew, eh := r.tw+2*yMargin, r.th+2*yMargin
+	s := r.e.pack.Scale
+	EW := ew * s
+	up := make([]float32, 3*EW*eh*s)
+	for k := 0; k < r.n; k++ {
+		t := tiles[min(k, len(tiles)-1)]
+		r.plan.Extract(r.lq[k*lqSz:(k+1)*lqSz], r.src, 3, t)
+		// LR tile with margin: canvas coordinates clamped (replicate = PyTorch's clamped border on the
+		// padded canvas), then reflected into the source image like Plan.Extract.
+		for c := 0; c < 3; c++ {
+			for yy := 0; yy < eh; yy++ {
+				cy := min(max(t.Y+yy-yMargin, 0), r.plan.PadH-1)
+				sy := tile.Reflect(cy, r.h)
+				row := r.src[c*r.w*r.h+sy*r.w:]
+				dst := r.ext[c*ew*eh+yy*ew:]
+				for xx := 0; xx < ew; xx++ {
+					cx := min(max(t.X+xx-yMargin, 0), r.plan.PadW-1)
+					dst[xx] = row[tile.Reflect(cx, r.w)]
+				}
+			}
+		}
+		r.resizer.ResizeInto(up, r.ext, 3)
+		y := r.y[k*ySz : (k+1)*ySz]
+		m := yMargin * s
+		for c := 0; c < 3; c++ {
+			for yy := 0; yy < r.TH; yy++ {
+				copy(y[c*r.TW*r.TH+yy*r.TW:c*r.TW*r.TH+(yy+1)*r.TW], up[c*EW*eh*s+(yy+m)*EW+m:])
+			}
+		}
+	}
+}
+
+func (r *run) shape(c, h, w int) []int64 { return []int64{int64(r.n), int64(c), int64(h), int64(w)} }
+
+// call runs one ORT session under the engine's concurrency bound, timing it.
+func (r *run) call(ctx context.Context, s *ort.Session, in, out []ort.Value, st *Stats) error {
+	select {
+	case r.e.sem <- struct{}{}:
+	case <-ctx.Done():
+		return canceled(ctx)
+	}
+	defer func() { <-r.e.sem }()
+	t0 := time.Now()
+	err := s.RunInto(in, out)
+	st.ORT += time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("core: %w", err)
+	}
+	return nil
+}
+
+func canceled(ctx context.Context) error {
+	return newKindError(ErrCanceled, "core: "+ctx.Err().Error(), ctx.Err())
+}
+
+// batch samples one batch of tiles: prior, T denoiser calls, (decode).
+func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
+	if err := ctx.Err(); err != nil {
+		return canceled(ctx)
+	}
+	r.prepare(tiles)
+	m := r.e.pack
+	xsz := r.xc * r.lw * r.lh
+	prior := r.y
+	if m.Latent != nil {
+		enc := m.Encoder
+		_ = enc
+		if err := r.call(ctx, r.e.enc, []ort.Value{{Shape: r.shape(3, r.TH, r.TW), F32: r.y}},
+			[]ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.zy}}, st); err != nil {
+			return err
+		}
+		prior = r.zy
+	}
+	regions := make([]sampler.Region, r.n)
+	for k := range regions {
+		regions[k] = r.region(tiles[min(k, len(tiles)-1)])
+		r.samp.Prior(r.x[k*xsz:(k+1)*xsz], prior[k*xsz:(k+1)*xsz], regions[k])
+	}
+	d := m.Denoiser
+	in := []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.xin}, {Shape: []int64{int64(r.n)}}, {Shape: r.shape(3, r.th, r.tw), F32: r.lq}}
+	if d.TimestepType == "float32" {
+		in[1].F32 = r.tf
+	} else {
+		in[1].I64 = r.ts
+	}
+	if d.InputY != "" {
+		in = append(in, ort.Value{Shape: r.shape(3, r.TH, r.TW), F32: r.y})
+	}
+	out := []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.x0}}
+	for step, i := range r.samp.Timesteps() {
+		if err := ctx.Err(); err != nil {
+			return canceled(ctx)
+		}
+		r.samp.ScaleInput(r.xin, r.x, i)
+		for k := range r.ts {
+			r.ts[k], r.tf[k] = int64(i), float32(i)
+		}
+		if err := r.call(ctx, r.e.den, in, out, st); err != nil {
+			return fmt.Errorf("%w (step %d)", err, i)
+		}
+		st.DenoiserCalls++
+		for k := 0; k < r.n; k++ {
+			r.samp.Step(i, r.x[k*xsz:(k+1)*xsz], r.x0[k*xsz:(k+1)*xsz], prior[k*xsz:(k+1)*xsz], regions[k])
+		}
+		if r.opt.Progress != nil && step+1 < r.steps {
+			first := tiles[0].Index
+			if err := r.opt.Progress(Progress{TilesDone: first, Tiles: r.plan.Len(), Step: step + 1, Steps: r.steps}); err != nil {
+				return newKindError(ErrCanceled, "core: cancelled by progress callback: "+err.Error(), err)
+			}
+		}
+	}
+	if m.Latent != nil {
+		if err := r.call(ctx, r.e.dec, []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.x}},
+			[]ort.Value{{Shape: r.shape(3, r.TH, r.TW), F32: r.img}}, st); err != nil {
+			return err
+		}
+	}
+	clamp(r.hrAll())
+	return nil
+}
+
+func (r *run) hrAll() []float32 {
+	if r.img != nil {
+		return r.img
+	}
+	return r.x
+}
+
+func clamp(v []float32) {
+	for i, f := range v {
+		if f < -1 {
+			v[i] = -1
+		} else if f > 1 {
+			v[i] = 1
+		}
+	}
+}
+
+// firstNonFinite returns (index, false) for the first NaN/Inf sample.
+func firstNonFinite(v []float32) (int, bool) {
+	for i, f := range v {
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return i, false
+		}
+	}
+	return -1, true
+}
+
+// constant reports whether all samples are equal within 1e-6.
+func constant(v []float32) bool {
+	if len(v) == 0 {
+		return true
+	}
+	lo, hi := v[0], v[0]
+	for _, f := range v {
+		lo, hi = min(lo, f), max(hi, f)
+	}
+	return hi-lo < 1e-6
+}
+
+var _ = errors.Is

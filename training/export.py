@@ -1,0 +1,113 @@
+"""Export a trained denoiser to a pixel-space model pack (ONNX opset 17) with a reference for ORT agreement.
+
+    /usr/bin/python3 -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4
+
+Writes denoiser.onnx (inputs x_t, t, lq, y → x0; dynamic batch and spatial size), model.toml and
+reference.json (inputs from a reproducible hash, PyTorch outputs). `go test ./core/ort -run TestReference`
+then requires max |ORT − PyTorch| ≤ 1e-4 on those inputs. The model card is written separately (MODEL_CARD.md).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .model import Denoiser, count_params
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _gen():
+    spec = importlib.util.spec_from_file_location("gen", REPO / "core" / "testdata" / "models" / "gen.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+MANIFEST = """# Default model pack of resshift: pixel-space ResShift x4 (see MODEL_CARD.md). Written by training/export.py.
+name        = "{name}"
+version     = "{version}"
+description = "Pixel-space ResShift x4, 4 steps, {params:.2f} M-parameter conditional UNet, CPU friendly"
+license     = "Apache-2.0"
+scale       = 4
+space       = "pixel"
+
+[diffusion]
+steps           = 4
+kappa           = 2.0
+schedule        = "exponential"
+power           = 0.3
+min_noise_level = 0.2
+etas_end        = 0.99
+predict_type    = "xstart"
+normalize_input = true
+
+[denoiser]
+file           = "denoiser.onnx"
+input_xt       = "x_t"
+input_timestep = "t"
+timestep_type  = "int64"
+input_lq       = "lq"
+input_y        = "y"
+output         = "x0"
+
+[tiling]
+multiple  = 4
+tile      = {tile}
+overlap   = {overlap}
+fixed     = false
+max_batch = 8
+"""
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default="training/runs/default/best_ema.pt")
+    ap.add_argument("--out", default="models/resshift-lite-x4")
+    ap.add_argument("--name", default="resshift-lite-x4")
+    ap.add_argument("--version", default="1")
+    ap.add_argument("--tile", type=int, default=256)
+    ap.add_argument("--overlap", type=int, default=16)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(2)
+    st = torch.load(args.ckpt, map_location="cpu")
+    model = Denoiser(**st["arch"])
+    model.load_state_dict(st["ema"])
+    model.eval()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    n, h, w = 1, 16, 24
+    ex = (torch.zeros(n, 3, 4 * h, 4 * w), torch.zeros(n, dtype=torch.int64), torch.zeros(n, 3, h, w), torch.zeros(n, 3, 4 * h, 4 * w))
+    tmp = out / "denoiser.onnx.tmp"
+    torch.onnx.export(model, ex, str(tmp), opset_version=17, input_names=["x_t", "t", "lq", "y"], output_names=["x0"],
+                      dynamic_axes={"x_t": {0: "n", 2: "H", 3: "W"}, "t": {0: "n"}, "lq": {0: "n", 2: "h", 3: "w"},
+                                    "y": {0: "n", 2: "H", 3: "W"}, "x0": {0: "n", 2: "H", 3: "W"}})
+    os.replace(tmp, out / "denoiser.onnx")
+    (out / "model.toml").write_text(MANIFEST.format(name=args.name, version=args.version, params=count_params(model) / 1e6,
+                                                    tile=args.tile, overlap=args.overlap))
+    # reference cases: two sizes, two batch sizes, all timesteps
+    gen = _gen()
+    cases = []
+    for (bn, lh, lw, ts, note) in [(1, 16, 24, [3], "batch 1, LR 16x24, t=3"), (2, 32, 20, [0, 2], "batch 2, LR 32x20, t=0,2")]:
+        feeds, case = gen.make_case("denoiser.onnx", [
+            ("x_t", (bn, 3, 4 * lh, 4 * lw), ("f32", 21, 1.0)), ("t", (bn,), ("i64", ts)),
+            ("lq", (bn, 3, lh, lw), ("f32", 22, 1.0)), ("y", (bn, 3, 4 * lh, 4 * lw), ("f32", 23, 1.0))], {}, note)
+        with torch.no_grad():
+            o = model(*(torch.from_numpy(feeds[k]) for k in ("x_t", "t", "lq", "y"))).numpy()
+        case["outputs"] = [dict(name="x0", shape=list(o.shape), **gen.sample(o))]
+        cases.append(case)
+    with open(out / "reference.json", "w") as f:
+        json.dump({"pack": args.name, "tolerance": 1e-4, "cases": cases}, f, separators=(",", ":"))
+        f.write("\n")
+    info = {"step": st.get("step"), "val": st.get("val"), "params": count_params(model), "arch": st["arch"]}
+    (out / "export.json").write_text(json.dumps(info, indent=1) + "\n")
+    print(json.dumps(info))
+
+
+if __name__ == "__main__":
+    main()
