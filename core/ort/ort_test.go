@@ -120,7 +120,10 @@ func TestResolveLibrary(t *testing.T) {
 	}
 
 	// nothing anywhere: the error lists what was tried and how to fix it
-	r = with(func(r *resolver) { r.getwd = func() (string, error) { return dir, nil }; r.baked = filepath.Join(dir, "gone", name) })
+	r = with(func(r *resolver) {
+		r.getwd = func() (string, error) { return dir, nil }
+		r.baked = filepath.Join(dir, "gone", name)
+	})
 	_, err := r.resolve("")
 	if err == nil {
 		t.Fatal("want an error")

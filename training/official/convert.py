@@ -188,6 +188,7 @@ def export_graph(module, args, path, inputs, outputs):
         # Tracing turns the static tile sizes into constants on purpose (fixed-shape graphs).
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
+        warnings.filterwarnings("ignore", message="Constant folding - Only steps=1")
         torch.onnx.export(module, args, path, input_names=inputs, output_names=outputs, opset_version=OPSET,
                           do_constant_folding=True)
     import onnx

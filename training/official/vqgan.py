@@ -218,7 +218,7 @@ class Quantize(nn.Module):
     def forward(self, z):
         b, d, h, w = (int(s) for s in z.shape)
         zq = self.embedding(self.indices(z))                 # (B*H*W) x D
-        return zq.reshape(b, h, w, d).permute(0, 3, 1, 2)
+        return zq.reshape(b, h, w, d).permute(0, 3, 1, 2).contiguous()
 
 
 class VQModel(nn.Module):

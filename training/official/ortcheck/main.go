@@ -28,7 +28,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -129,10 +128,7 @@ func main() {
 				rep.OK, rep.Seconds = true, time.Since(t0).Seconds()
 			}
 		}
-		var ru syscall.Rusage
-		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-			rep.MaxRSS = float64(ru.Maxrss) / 1024 // KiB on Linux
-		}
+		rep.MaxRSS = peakRSS()
 		if err := enc.Encode(rep); err != nil {
 			os.Exit(1)
 		}
@@ -228,6 +224,27 @@ func (r *runner) run(req request) error {
 		}
 	}
 	return nil
+}
+
+// peakRSS is this process's resident-memory high-water mark in MiB (VmHWM; getrusage's ru_maxrss would also
+// count the parent's memory at fork time). 0 when unknown.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 2 && f[1] == "kB" {
+				kb, err := strconv.ParseFloat(f[0], 64)
+				if err == nil {
+					return kb / 1024
+				}
+			}
+		}
+	}
+	return 0
 }
 
 func contains(list []string, s string) bool { return index(list, s) >= 0 }
