@@ -2,8 +2,6 @@ package imageio
 
 import (
 	"bytes"
-	"encoding/binary"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -13,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/davidbyttow/govips/v2/vips"
+
+	"github.com/resshift/resshift/internal/testimg"
 )
 
 func TestMain(m *testing.M) {
@@ -116,51 +116,12 @@ func encGIF(t testing.TB, im *image.Paletted) []byte {
 }
 
 // pngChunk returns a PNG chunk with a valid CRC.
-func pngChunk(typ string, data []byte) []byte {
-	var b bytes.Buffer
-	binary.Write(&b, binary.BigEndian, uint32(len(data)))
-	b.WriteString(typ)
-	b.Write(data)
-	crc := crc32.NewIEEE()
-	crc.Write([]byte(typ))
-	crc.Write(data)
-	binary.Write(&b, binary.BigEndian, crc.Sum32())
-	return b.Bytes()
-}
-
-// exifBlock is a minimal big-endian EXIF TIFF structure with one IFD0
-// entry: Orientation = o.
-func exifBlock(o uint16) []byte {
-	var b bytes.Buffer
-	b.WriteString("MM\x00\x2a")
-	binary.Write(&b, binary.BigEndian, uint32(8))
-	binary.Write(&b, binary.BigEndian, uint16(1))           // entries
-	binary.Write(&b, binary.BigEndian, []uint16{0x0112, 3}) // tag, SHORT
-	binary.Write(&b, binary.BigEndian, uint32(1))           // count
-	binary.Write(&b, binary.BigEndian, []uint16{o, 0})      // value
-	binary.Write(&b, binary.BigEndian, uint32(0))           // next IFD
-	return b.Bytes()
-}
-
-// withEXIF inserts an eXIf chunk with orientation o right after IHDR.
-func withEXIF(pngData []byte, o uint16) []byte {
-	const ihdrEnd = 8 + 8 + 13 + 4
-	out := append([]byte{}, pngData[:ihdrEnd]...)
-	out = append(out, pngChunk("eXIf", exifBlock(o))...)
-	return append(out, pngData[ihdrEnd:]...)
-}
-
-// hugePNG is a PNG whose header declares w×h RGB pixels, with a tiny
-// (invalid) IDAT: only a header-first check can refuse it cheaply.
-func hugePNG(w, h uint32) []byte {
-	var ihdr bytes.Buffer
-	binary.Write(&ihdr, binary.BigEndian, []uint32{w, h})
-	ihdr.Write([]byte{8, 2, 0, 0, 0}) // 8-bit RGB
-	out := []byte("\x89PNG\r\n\x1a\n")
-	out = append(out, pngChunk("IHDR", ihdr.Bytes())...)
-	out = append(out, pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
-	return append(out, pngChunk("IEND", nil)...)
-}
+var (
+	pngChunk  = testimg.PNGChunk
+	exifBlock = testimg.EXIFBlock
+	withEXIF  = testimg.WithEXIF
+	hugePNG   = testimg.HugePNG
+)
 
 // govipsExport loads data with govips, applies f (which may return a new
 // ref), and exports with export.
