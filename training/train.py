@@ -23,7 +23,11 @@ from .data import CropSampler, load_images, psnr_y, val_set
 from .diffusion import DiffusionConfig, Schedule
 from .model import Denoiser, count_params
 
-ARCH = dict(ch=(40, 80, 160), blocks=(1, 2, 3), up_blocks=(1, 1))
+ARCHS = {
+    "lite": dict(ch=(40, 80, 160), blocks=(1, 2, 3), up_blocks=(1, 1)),
+    "small": dict(ch=(32, 64, 128), blocks=(1, 2, 2), up_blocks=(1, 1)),
+    "base": dict(ch=(48, 96, 192), blocks=(1, 2, 3), up_blocks=(1, 2)),
+}
 
 
 def lr_at(step: int, base: float, warmup: int, total: int, floor: float) -> float:
@@ -56,6 +60,8 @@ def main(argv=None):
     ap.add_argument("--val-every", type=int, default=1000)
     ap.add_argument("--ckpt-every", type=int, default=500)
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--arch", default="lite", choices=sorted(ARCHS))
+    ap.add_argument("--clip", type=float, default=1.0, help="gradient norm clip (0 = off)")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -65,6 +71,7 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     dev = torch.device(args.device)
 
+    ARCH = ARCHS[args.arch]
     sched = Schedule(DiffusionConfig())
     model = Denoiser(**ARCH).to(dev)
     ema = Denoiser(**ARCH).to(dev)
@@ -132,7 +139,8 @@ def main(argv=None):
         loss = F.mse_loss(pred, hr) + F.l1_loss(pred, hr)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        if args.clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
         opt.step()
         step += 1
         d = min(args.ema, (1 + step) / (10 + step))
