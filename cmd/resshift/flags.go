@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/resshift/resshift/core"
+	"github.com/resshift/resshift/core/ort"
+	"github.com/resshift/resshift/core/sampler"
+)
+
+// newFlags returns a flag set whose errors come back to the caller (nothing
+// is printed by the flag package itself); usage is the text printed by -h
+// before the flag list.
+func newFlags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	usages[fs] = usage
+	return fs
+}
+
+// usages holds the -h text of every flag set (flag.FlagSet has no field for it).
+var usages = map[*flag.FlagSet]string{}
+
+// printUsage writes the usage text and the flags of fs to w.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintln(w, strings.TrimRight(usages[fs], "\n"))
+	fmt.Fprintln(w, "\nFlags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// parse parses args with flags and positional arguments in any order ("--"
+// ends the flags). -h prints the usage to stdout and returns errHelp.
+func parse(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(e.stdout, fs)
+			return nil, errHelp
+		}
+		if err != nil {
+			return nil, usagef(fs.Name(), "%v", err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// errHelp: -h was asked for and the usage printed; the command exits 0.
+var errHelp = errors.New("help printed")
+
+// helpOK turns errHelp into success.
+func helpOK(err error) error {
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+// engineFlags are the flags that configure the engine, shared by upscale,
+// bench and eval. They override the config file and the environment.
+type engineFlags struct {
+	config        string
+	model         string
+	seed          uint64
+	sampler       string
+	tile          int
+	overlap       int
+	batch         int
+	threads       int
+	provider      string
+	allowFallback bool
+	format        string
+	quality       int
+	strip         bool
+
+	groups int             // flag groups registered
+	set    map[string]bool // flags given on the command line (of those registered)
+}
+
+// flag groups for register.
+const (
+	withSeed    = 1 << iota // --seed
+	withSampler             // --sampler
+	withOutput              // --format, --quality, --strip
+)
+
+func (f *engineFlags) register(fs *flag.FlagSet, groups int) {
+	f.groups = groups
+	fs.StringVar(&f.config, "config", "", "TOML config `file` (see configs/default.toml)")
+	fs.StringVar(&f.model, "model", "", "model pack `dir` (default: the embedded model)")
+	if groups&withSeed != 0 {
+		fs.Uint64Var(&f.seed, "seed", 0, "noise seed (default from config: 12345)")
+	}
+	if groups&withSampler != 0 {
+		fs.StringVar(&f.sampler, "sampler", "", "sampler: deterministic or stochastic (default from config: deterministic)")
+	}
+	fs.IntVar(&f.tile, "tile", 0, "LR tile side in pixels, a multiple of the model's padding multiple (default: the model's)")
+	fs.IntVar(&f.overlap, "overlap", 0, "LR overlap between tiles in pixels (default: the model's)")
+	fs.IntVar(&f.batch, "batch", 0, "tiles per ONNX Runtime call (default 1)")
+	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0 = one per core)")
+	fs.StringVar(&f.provider, "provider", "", "execution provider: cpu, cuda or tensorrt (default cpu)")
+	fs.BoolVar(&f.allowFallback, "allow-fallback", false, "fall back to the CPU (with a warning) when the provider cannot load")
+	if groups&withOutput != 0 {
+		fs.StringVar(&f.format, "format", "", "output format: png, jpeg, webp or tiff (default: the output file's extension, else the input's format)")
+		fs.IntVar(&f.quality, "quality", 0, "JPEG/WebP quality 1..100 (default 92 JPEG, 90 WebP)")
+		fs.BoolVar(&f.strip, "strip", false, "drop metadata (EXIF, XMP, IPTC, ICC)")
+	}
+}
+
+// recordSet remembers which flags were given; call after parse.
+func (f *engineFlags) recordSet(fs *flag.FlagSet) {
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+}
+
+// check validates the flag values themselves (usage errors, exit 2).
+func (f *engineFlags) check(cmd string) error {
+	var msgs []string
+	bad := func(format string, args ...any) { msgs = append(msgs, fmt.Sprintf(format, args...)) }
+	if f.set["sampler"] && f.groups&withSampler != 0 {
+		if _, err := sampler.ParseKind(f.sampler); err != nil {
+			bad("--sampler %q: want deterministic or stochastic", f.sampler)
+		}
+	}
+	if f.set["tile"] && f.tile <= 0 {
+		bad("--tile %d: must be a positive number of LR pixels", f.tile)
+	}
+	if f.set["overlap"] && f.overlap < 0 {
+		bad("--overlap %d: must be >= 0", f.overlap)
+	}
+	if f.set["batch"] && f.batch < 1 {
+		bad("--batch %d: must be >= 1", f.batch)
+	}
+	if f.set["threads"] && (f.threads < 0 || f.threads > 1024) {
+		bad("--threads %d: must be in 0..1024 (0 = one per core)", f.threads)
+	}
+	if f.set["provider"] && !slices.Contains([]string{ort.ProviderCPU, ort.ProviderCUDA, ort.ProviderTensorRT}, f.provider) {
+		bad("--provider %q: want cpu, cuda or tensorrt", f.provider)
+	}
+	if f.set["format"] {
+		if _, ok := canonicalFormat(f.format); !ok {
+			bad("--format %q: want png, jpeg, webp or tiff", f.format)
+		}
+	}
+	if f.set["quality"] && (f.quality < 1 || f.quality > 100) {
+		bad("--quality %d: must be in 1..100", f.quality)
+	}
+	if len(msgs) > 0 {
+		return usagef(cmd, "%s", strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// loadConfig returns the configuration: defaults, then --config, then
+// RESSHIFT_* variables, then the flags, validated.
+func (f *engineFlags) loadConfig() (core.Config, error) {
+	cfg, err := core.LoadConfig(f.config)
+	if err != nil {
+		return cfg, err
+	}
+	s := f.set
+	if s["model"] {
+		cfg.Model = f.model
+	}
+	if s["seed"] {
+		cfg.Sampler.Seed = f.seed
+	}
+	if s["sampler"] && f.groups&withSampler != 0 {
+		cfg.Sampler.Kind = f.sampler
+	}
+	if s["tile"] {
+		cfg.Tiling.Tile = f.tile
+	}
+	if s["overlap"] {
+		cfg.Tiling.Overlap = f.overlap
+	}
+	if s["batch"] {
+		cfg.Tiling.Batch = f.batch
+	}
+	if s["threads"] {
+		cfg.Runtime.IntraOpThreads = f.threads
+	}
+	if s["provider"] {
+		cfg.Runtime.Provider = f.provider
+	}
+	if s["allow-fallback"] {
+		cfg.Runtime.AllowFallback = f.allowFallback
+	}
+	if s["format"] {
+		cfg.Output.Format, _ = canonicalFormat(f.format)
+	}
+	if s["quality"] {
+		cfg.Output.Quality = f.quality
+	}
+	if s["strip"] {
+		cfg.Output.StripMetadata = f.strip
+	}
+	return cfg, cfg.Validate()
+}
+
+// newEngine creates the engine for cfg. A provider that cannot load is
+// reported with the provider's name and the way out.
+func newEngine(e *env, cfg core.Config) (*core.Engine, error) {
+	eng, err := core.New(cfg, e.log)
+	if err != nil {
+		var pe *ort.ProviderError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("provider %q cannot be used: %w", pe.Provider, err)
+		}
+		return nil, err
+	}
+	return eng, nil
+}
+
+// options returns the engine's configured per-call options with the tiling
+// flags applied (also for fixed-shape models, whose configured tile is
+// otherwise ignored, so that a wrong --tile is reported rather than dropped),
+// checked against the model. The error names the flag or the config key.
+func (f *engineFlags) options(cmd string, eng *core.Engine) (core.Options, error) {
+	o := eng.Options()
+	cfg := eng.Config()
+	if f.set["tile"] {
+		o.Tile = f.tile
+	}
+	if f.set["overlap"] {
+		o.Overlap = f.overlap
+	}
+	if f.set["batch"] {
+		o.Batch = f.batch
+	}
+	// A smaller tile than the model's default overlap allows: shrink the
+	// default overlap rather than refuse a tile the user chose.
+	if !f.set["overlap"] && cfg.Tiling.Overlap < 0 && o.Overlap >= o.Tile {
+		o.Overlap = o.Tile / 4
+	}
+	if ce := checkOptions(eng.Info(), o); ce != nil {
+		if f.set[ce.flag] {
+			return o, usagef(cmd, "--%s %s", ce.flag, ce.msg)
+		}
+		return o, fmt.Errorf("config: tiling.%s %s", ce.flag, ce.msg)
+	}
+	return o, nil
+}
+
+// optionError is a tiling option that the model does not accept.
+type optionError struct{ flag, msg string }
+
+func (e *optionError) Error() string { return e.flag + " " + e.msg }
+
+// checkOptions tells the user, before any work, about tiling options the
+// model will refuse (core checks the same on every call; this names the flag).
+func checkOptions(in core.Info, o core.Options) *optionError {
+	bad := func(flag, format string, args ...any) *optionError {
+		return &optionError{flag: flag, msg: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case in.FixedTile && o.Tile != in.Tile:
+		return bad("tile", "%d: model %s has fixed-shape graphs and only accepts tile %d", o.Tile, in.Model, in.Tile)
+	case o.Tile < in.Multiple || o.Tile%in.Multiple != 0:
+		return bad("tile", "%d: must be a positive multiple of %d for model %s", o.Tile, in.Multiple, in.Model)
+	case o.Tile > 4096:
+		return bad("tile", "%d: must be <= 4096", o.Tile)
+	case o.Overlap < 0 || o.Overlap >= o.Tile:
+		return bad("overlap", "%d: must be in 0..%d (less than the tile, %d)", o.Overlap, o.Tile-1, o.Tile)
+	case in.FixedTile && o.Batch != in.MaxBatch:
+		return bad("batch", "%d: model %s has fixed-shape graphs with batch %d", o.Batch, in.Model, in.MaxBatch)
+	case o.Batch < 1 || o.Batch > in.MaxBatch:
+		return bad("batch", "%d: must be in 1..%d for model %s", o.Batch, in.MaxBatch, in.Model)
+	}
+	return nil
+}
+
+// canonicalFormat maps a format name or alias to png, jpeg, webp or tiff.
+func canonicalFormat(s string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "png":
+		return "png", true
+	case "jpeg", "jpg":
+		return "jpeg", true
+	case "webp":
+		return "webp", true
+	case "tiff", "tif":
+		return "tiff", true
+	}
+	return "", false
+}
+
+// interrupted reports whether ctx was cancelled (Ctrl-C).
+func interrupted(ctx context.Context) bool { return ctx.Err() != nil }

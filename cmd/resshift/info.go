@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/resshift/resshift/core"
+)
+
+const infoUsage = `Usage: resshift info [--json] [--model DIR] [--config FILE] [--provider P]
+
+Loads the model pack (the embedded default unless --model or the config names
+one) into ONNX Runtime and prints what it is: name, version, description,
+licence, scale, space, steps, tiling, the execution provider in use, the ONNX
+Runtime version, the diffusion parameters and the schedule table (one row per
+code index i = 0..T-1: sqrt_eta, eta, the posterior mean coefficients of x_t
+and x0, the posterior std and the input scale applied to x_t before the
+denoiser).
+
+--json prints one JSON object: the fields of the text output, with
+"schedule": {"sqrt_eta": [...], "eta": [...], "posterior_mean_coef_xt": [...],
+"posterior_mean_coef_x0": [...], "posterior_std": [...], "input_scale": [...]}
+indexed by step 0..T-1 in full float64 precision.
+
+Examples:
+  resshift info
+  resshift info --json --model packs/resshift-v3`
+
+// scheduleJSON is the schedule table in the JSON output of info.
+type scheduleJSON struct {
+	SqrtEta      []float64 `json:"sqrt_eta"`
+	Eta          []float64 `json:"eta"`
+	CoefXt       []float64 `json:"posterior_mean_coef_xt"`
+	CoefX0       []float64 `json:"posterior_mean_coef_x0"`
+	PosteriorStd []float64 `json:"posterior_std"`
+	InputScale   []float64 `json:"input_scale"`
+}
+
+type diffusionJSON struct {
+	Steps          int     `json:"steps"`
+	Kappa          float64 `json:"kappa"`
+	Power          float64 `json:"power"`
+	MinNoiseLevel  float64 `json:"min_noise_level"`
+	EtasEnd        float64 `json:"etas_end"`
+	Schedule       string  `json:"schedule"`
+	PredictType    string  `json:"predict_type"`
+	NormalizeInput bool    `json:"normalize_input"`
+}
+
+// defaultsJSON are the configured per-call defaults.
+type defaultsJSON struct {
+	Sampler string `json:"sampler"`
+	Seed    uint64 `json:"seed"`
+	Tile    int    `json:"tile"`
+	Overlap int    `json:"overlap"`
+	Batch   int    `json:"batch"`
+}
+
+type infoJSON struct {
+	core.Info
+	Diffusion diffusionJSON `json:"diffusion"`
+	Defaults  defaultsJSON  `json:"defaults"`
+	Schedule  scheduleJSON  `json:"schedule"`
+}
+
+func runInfo(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("info", infoUsage)
+	var ef engineFlags
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	fs.StringVar(&ef.config, "config", "", "TOML config `file`")
+	fs.StringVar(&ef.model, "model", "", "model pack `dir` (default: the embedded model)")
+	fs.StringVar(&ef.provider, "provider", "", "execution provider: cpu, cuda or tensorrt")
+	fs.BoolVar(&ef.allowFallback, "allow-fallback", false, "fall back to the CPU when the provider cannot load")
+	pos, err := parse(e, fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) > 0 {
+		return usagef("info", "unexpected argument %q", pos[0])
+	}
+	ef.recordSet(fs)
+	if err := ef.check("info"); err != nil {
+		return err
+	}
+	cfg, err := ef.loadConfig()
+	if err != nil {
+		return err
+	}
+	eng, err := newEngine(e, cfg)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	r := infoReport(eng)
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	printInfo(e, r)
+	return nil
+}
+
+func infoReport(eng *core.Engine) infoJSON {
+	s := eng.Schedule()
+	p := s.Params
+	o := eng.Options()
+	return infoJSON{
+		Info: eng.Info(),
+		Diffusion: diffusionJSON{Steps: p.Steps, Kappa: p.Kappa, Power: p.Power, MinNoiseLevel: p.MinNoiseLevel,
+			EtasEnd: p.EtasEnd, Schedule: p.Schedule, PredictType: p.PredictType, NormalizeInput: p.NormalizeInput},
+		Defaults: defaultsJSON{Sampler: o.Sampler, Seed: o.Seed, Tile: o.Tile, Overlap: o.Overlap, Batch: o.Batch},
+		Schedule: scheduleJSON{SqrtEta: s.SqrtEta, Eta: s.Eta, CoefXt: s.CoefXt, CoefX0: s.CoefX0,
+			PosteriorStd: s.PosteriorStd, InputScale: s.InputScale},
+	}
+}
+
+func printInfo(e *env, r infoJSON) {
+	in := r.Info
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	shapes := "dynamic shapes"
+	if in.FixedTile {
+		shapes = "fixed shapes"
+	}
+	d := r.Diffusion
+	rule := "pixel-space rule x_t/(3κ·sqrt_eta+1)"
+	if in.Space == "latent" {
+		rule = "latent rule x_t/sqrt(κ²·eta+1)"
+	}
+	if !d.NormalizeInput {
+		rule = "off"
+	}
+	rows := [][2]string{
+		{"model", fmt.Sprintf("%s %s (%s)", in.Model, in.Version, in.Source)},
+		{"description", in.Description},
+		{"license", in.License},
+		{"scale", fmt.Sprintf("×%d", in.Scale)},
+		{"space", in.Space},
+		{"steps", fmt.Sprint(in.Steps)},
+		{"tiling", fmt.Sprintf("tile %d, overlap %d, multiple %d, max batch %d, %s", in.Tile, in.Overlap, in.Multiple, in.MaxBatch, shapes)},
+		{"provider", in.Provider},
+		{"onnxruntime", in.ORTVersion},
+		{"diffusion", fmt.Sprintf("%s schedule, kappa %g, power %g, min_noise_level %g, etas_end %g, predict %s",
+			d.Schedule, d.Kappa, d.Power, d.MinNoiseLevel, d.EtasEnd, d.PredictType)},
+		{"input scale", rule},
+		{"defaults", fmt.Sprintf("%s sampler, seed %d, tile %d, overlap %d, batch %d",
+			r.Defaults.Sampler, r.Defaults.Seed, r.Defaults.Tile, r.Defaults.Overlap, r.Defaults.Batch)},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "\nschedule (code index i; sampling runs i = %d … 0)\n", in.Steps-1)
+	tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "i\tsqrt_eta\teta\tcoef x_t\tcoef x0\tposterior std\tinput scale\t")
+	s := r.Schedule
+	for i := range s.SqrtEta {
+		fmt.Fprintf(tw, "%d\t%.10f\t%.10f\t%.10f\t%.10f\t%.10f\t%.10f\t\n",
+			i, s.SqrtEta[i], s.Eta[i], s.CoefXt[i], s.CoefX0[i], s.PosteriorStd[i], s.InputScale[i])
+	}
+	tw.Flush()
+}

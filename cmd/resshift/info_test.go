@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"testing"
+)
+
+// RESSHIFT.md §1.3, T = 4, κ = 2, p = 0.3, min_noise_level = 0.2,
+// etas_end = 0.99, one row per code index i. Its input-scale column is the
+// latent rule 1/sqrt(κ²η+1).
+var resshiftT4 = struct {
+	sqrtEta, eta, coefXt, coefX0, std, latentScale []float64
+}{
+	sqrtEta:     []float64{0.1000000000, 0.5200963722, 0.7613819906, 0.9900000000},
+	eta:         []float64{0.0100000000, 0.2705002364, 0.5797025356, 0.9801000000},
+	coefXt:      []float64{0, 0.0369685444, 0.4666190326, 0.5914728453},
+	coefX0:      []float64{1, 0.9630314556, 0.5333809674, 0.4085271547},
+	std:         []float64{0, 0.1962683322, 0.7596832965, 0.9732917907},
+	latentScale: []float64{0.9805806757, 0.6930419746, 0.5489196726, 0.4508164918},
+}
+
+// info --json carries the schedule table; checked against RESSHIFT.md for the
+// embedded pixel-space model (input scale 1/(3κ·sqrt_eta+1)) and the latent
+// test pack (input scale from the table).
+func TestInfoJSONSchedule(t *testing.T) {
+	latent, err := filepath.Abs(filepath.Join("..", "..", "core", "testdata", "models", "latent-x4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		args  []string
+		space string
+	}{
+		{"embedded", nil, "pixel"},
+		{"latent-x4", []string{"--model", latent}, "latent"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := runBin(t, t.TempDir(), append([]string{"info", "--json"}, c.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s", r.code, r.stderr)
+			}
+			var got struct {
+				Model, Space, Provider string
+				ORTVersion             string `json:"ort_version"`
+				Steps, Scale           int
+				Diffusion              struct {
+					Kappa, Power  float64
+					EtasEnd       float64 `json:"etas_end"`
+					MinNoiseLevel float64 `json:"min_noise_level"`
+				}
+				Schedule map[string][]float64
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+				t.Fatalf("%v\n%s", err, r.stdout)
+			}
+			if got.Space != c.space || got.Provider != "cpu" || got.ORTVersion == "" || got.Scale != 4 {
+				t.Errorf("space %q provider %q ort %q scale %d", got.Space, got.Provider, got.ORTVersion, got.Scale)
+			}
+			keys := []string{"sqrt_eta", "eta", "posterior_mean_coef_xt", "posterior_mean_coef_x0", "posterior_std", "input_scale"}
+			for _, k := range keys {
+				if len(got.Schedule[k]) != got.Steps || got.Steps == 0 {
+					t.Fatalf("schedule.%s has %d entries, want steps = %d", k, len(got.Schedule[k]), got.Steps)
+				}
+			}
+			s, d := got.Schedule, got.Diffusion
+			// The pixel rule, from the reported values (whatever the model).
+			if c.space == "pixel" {
+				for i, se := range s["sqrt_eta"] {
+					if want := 1 / (3*d.Kappa*se + 1); math.Abs(s["input_scale"][i]-want) > 1e-15 {
+						t.Errorf("input_scale[%d] = %v, want 1/(3κ·sqrt_eta+1) = %v", i, s["input_scale"][i], want)
+					}
+				}
+			}
+			if got.Steps != 4 || d.Kappa != 2 || d.Power != 0.3 || d.MinNoiseLevel != 0.2 || d.EtasEnd != 0.99 {
+				t.Skipf("model %s has other diffusion parameters (%+v) than RESSHIFT.md's T=4 table", got.Model, d)
+			}
+			tab := resshiftT4
+			cols := []struct {
+				key  string
+				want []float64
+			}{
+				{"sqrt_eta", tab.sqrtEta}, {"eta", tab.eta}, {"posterior_mean_coef_xt", tab.coefXt},
+				{"posterior_mean_coef_x0", tab.coefX0}, {"posterior_std", tab.std},
+			}
+			if c.space == "latent" {
+				cols = append(cols, struct {
+					key  string
+					want []float64
+				}{"input_scale", tab.latentScale})
+			}
+			for _, col := range cols {
+				for i, w := range col.want {
+					if g := s[col.key][i]; math.Abs(g-w) > 6e-11 { // the table has 10 decimals
+						t.Errorf("%s[%d] = %.12f, want %.10f", col.key, i, g, w)
+					}
+				}
+			}
+		})
+	}
+}
+
+// The text form names the model and prints one schedule row per step.
+func TestInfoText(t *testing.T) {
+	r := runBin(t, t.TempDir(), "info")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	mustContain(t, "info", r.stdout, "model", "(embedded)", "license", "provider     cpu", "onnxruntime  1.",
+		"sqrt_eta", "posterior std", "input scale")
+}
