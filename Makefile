@@ -8,9 +8,10 @@ BUILD       := build
 GO          ?= go
 PY          := /usr/bin/python3
 ROOT        := $(abspath .)
-LDFLAGS     := -X github.com/resshift/resshift/core/ort.defaultLibraryPath=$(ROOT)/$(ORT_LIB)
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -X github.com/resshift/resshift/core/ort.defaultLibraryPath=$(ROOT)/$(ORT_LIB) -X main.version=$(VERSION)
 
-.PHONY: all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export
+.PHONY: all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval
 
 all: build
 
@@ -79,6 +80,14 @@ train: pydeps
 
 export: pydeps
 	$(PY) -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4
+
+## bench / eval: speed and quality of the default model (eval needs ../shared/data).
+bench: build
+	$(BUILD)/resshift bench
+EVAL_SETS ?= Set5 Set14 BSD100
+eval: build
+	@for s in $(EVAL_SETS); do $(BUILD)/resshift eval --hr ../shared/data/eval/$$s/HR --lr ../shared/data/eval/$$s/LR_x4 \
+		--bicubic --json $(BUILD)/eval-$$s.json --md $(BUILD)/eval-$$s.md || exit 1; done
 
 clean:
 	rm -rf $(BUILD)

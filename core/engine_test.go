@@ -272,3 +272,33 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestCheckOptions(t *testing.T) {
+	dyn := testEngine(t, "conv-x4")     // multiple 8, max_batch 4
+	fixed := testEngine(t, "latent-x4") // fixed tile 32, batch 2
+	for _, c := range []struct {
+		e         *Engine
+		o         Options
+		wantField string
+	}{
+		{dyn, Options{Sampler: "deterministic", Tile: 64, Overlap: 8, Batch: 1}, ""},
+		{dyn, Options{Sampler: "stochastic", Tile: 16, Overlap: 0, Batch: 4}, ""},
+		{dyn, Options{Sampler: "ddim", Tile: 64, Overlap: 8, Batch: 1}, "sampler"},
+		{dyn, Options{Sampler: "deterministic", Tile: 30, Overlap: 4, Batch: 1}, "tile"},
+		{dyn, Options{Sampler: "deterministic", Tile: 8192, Overlap: 4, Batch: 1}, "tile"},
+		{dyn, Options{Sampler: "deterministic", Tile: 16, Overlap: 16, Batch: 1}, "overlap"},
+		{dyn, Options{Sampler: "deterministic", Tile: 16, Overlap: 4, Batch: 5}, "batch"},
+		{fixed, Options{Sampler: "deterministic", Tile: 32, Overlap: 8, Batch: 2}, ""},
+		{fixed, Options{Sampler: "deterministic", Tile: 64, Overlap: 8, Batch: 2}, "tile"},
+		{fixed, Options{Sampler: "deterministic", Tile: 32, Overlap: 8, Batch: 1}, "batch"},
+	} {
+		err := c.e.CheckOptions(c.o)
+		var oe *OptionError
+		switch {
+		case c.wantField == "" && err != nil:
+			t.Errorf("%+v: unexpected %v", c.o, err)
+		case c.wantField != "" && (!errors.As(err, &oe) || oe.Field != c.wantField || !errors.Is(err, ErrInvalidInput)):
+			t.Errorf("%+v: got %v, want an error for %s", c.o, err, c.wantField)
+		}
+	}
+}

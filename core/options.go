@@ -59,26 +59,44 @@ func (e *Engine) Options() Options {
 	return o
 }
 
-// check validates per-call options against the model.
+// OptionError is a per-call option the model does not accept. It matches ErrInvalidInput.
+type OptionError struct {
+	Field string // "sampler", "tile", "overlap" or "batch"
+	Msg   string // starts with the offending value, e.g. "30: must be a positive multiple of 4 for model x"
+}
+
+func (e *OptionError) Error() string { return "core: " + e.Field + " " + e.Msg }
+func (e *OptionError) Unwrap() error { return ErrInvalidInput }
+
+// CheckOptions validates per-call options against the model (Upscale calls it too);
+// the error is an *OptionError naming the field.
+func (e *Engine) CheckOptions(o Options) error {
+	_, err := e.check(o)
+	return err
+}
+
 func (e *Engine) check(o Options) (sampler.Kind, error) {
 	t := e.pack.Tiling
-	kind, err := sampler.ParseKind(o.Sampler)
-	if err != nil {
-		return 0, invalid("sampler: %v", err)
+	name := e.pack.Name
+	bad := func(field, format string, args ...any) (sampler.Kind, error) {
+		return 0, &OptionError{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
+	kind, err := sampler.ParseKind(o.Sampler)
 	switch {
+	case err != nil:
+		return bad("sampler", "%q: %v", o.Sampler, err)
 	case t.Fixed && o.Tile != t.Tile:
-		return 0, invalid("tile: model %s only accepts tile %d, got %d", e.pack.Name, t.Tile, o.Tile)
+		return bad("tile", "%d: model %s has fixed-shape graphs and only accepts tile %d", o.Tile, name, t.Tile)
 	case o.Tile < t.Multiple || o.Tile%t.Multiple != 0:
-		return 0, invalid("tile: must be a positive multiple of %d, got %d", t.Multiple, o.Tile)
+		return bad("tile", "%d: must be a positive multiple of %d for model %s", o.Tile, t.Multiple, name)
 	case o.Tile > 4096:
-		return 0, invalid("tile: must be <= 4096, got %d", o.Tile)
+		return bad("tile", "%d: must be <= 4096", o.Tile)
 	case o.Overlap < 0 || o.Overlap >= o.Tile:
-		return 0, invalid("overlap: must be in 0..tile-1 (%d), got %d", o.Tile-1, o.Overlap)
-	case o.Batch < 1 || o.Batch > t.MaxBatch:
-		return 0, invalid("batch: must be in 1..%d for model %s, got %d", t.MaxBatch, e.pack.Name, o.Batch)
+		return bad("overlap", "%d: must be in 0..%d (less than the tile, %d)", o.Overlap, o.Tile-1, o.Tile)
 	case t.Fixed && o.Batch != t.MaxBatch:
-		return 0, invalid("batch: model %s has fixed-shape graphs with batch %d, got %d", e.pack.Name, t.MaxBatch, o.Batch)
+		return bad("batch", "%d: model %s has fixed-shape graphs with batch %d", o.Batch, name, t.MaxBatch)
+	case o.Batch < 1 || o.Batch > t.MaxBatch:
+		return bad("batch", "%d: must be in 1..%d for model %s", o.Batch, t.MaxBatch, name)
 	}
 	return kind, nil
 }

@@ -250,41 +250,14 @@ func (f *engineFlags) options(cmd string, eng *core.Engine) (core.Options, error
 	if !f.set["overlap"] && cfg.Tiling.Overlap < 0 && o.Overlap >= o.Tile {
 		o.Overlap = o.Tile / 4
 	}
-	if ce := checkOptions(eng.Info(), o); ce != nil {
-		if f.set[ce.flag] {
-			return o, usagef(cmd, "--%s %s", ce.flag, ce.msg)
+	var ce *core.OptionError
+	if err := eng.CheckOptions(o); errors.As(err, &ce) {
+		if f.set[ce.Field] {
+			return o, usagef(cmd, "--%s %s", ce.Field, ce.Msg)
 		}
-		return o, fmt.Errorf("config: tiling.%s %s", ce.flag, ce.msg)
+		return o, fmt.Errorf("config: %s %s", ce.Field, ce.Msg)
 	}
 	return o, nil
-}
-
-// optionError is a tiling option that the model does not accept.
-type optionError struct{ flag, msg string }
-
-func (e *optionError) Error() string { return e.flag + " " + e.msg }
-
-// checkOptions tells the user, before any work, about tiling options the
-// model will refuse (core checks the same on every call; this names the flag).
-func checkOptions(in core.Info, o core.Options) *optionError {
-	bad := func(flag, format string, args ...any) *optionError {
-		return &optionError{flag: flag, msg: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case in.FixedTile && o.Tile != in.Tile:
-		return bad("tile", "%d: model %s has fixed-shape graphs and only accepts tile %d", o.Tile, in.Model, in.Tile)
-	case o.Tile < in.Multiple || o.Tile%in.Multiple != 0:
-		return bad("tile", "%d: must be a positive multiple of %d for model %s", o.Tile, in.Multiple, in.Model)
-	case o.Tile > 4096:
-		return bad("tile", "%d: must be <= 4096", o.Tile)
-	case o.Overlap < 0 || o.Overlap >= o.Tile:
-		return bad("overlap", "%d: must be in 0..%d (less than the tile, %d)", o.Overlap, o.Tile-1, o.Tile)
-	case in.FixedTile && o.Batch != in.MaxBatch:
-		return bad("batch", "%d: model %s has fixed-shape graphs with batch %d", o.Batch, in.Model, in.MaxBatch)
-	case o.Batch < 1 || o.Batch > in.MaxBatch:
-		return bad("batch", "%d: must be in 1..%d for model %s", o.Batch, in.MaxBatch, in.Model)
-	}
-	return nil
 }
 
 // canonicalFormat maps a format name or alias to png, jpeg, webp or tiff.

@@ -276,34 +276,6 @@ func TestFraction(t *testing.T) {
 	}
 }
 
-func TestCheckOptions(t *testing.T) {
-	dyn := core.Info{Model: "m", Tile: 256, Overlap: 16, Multiple: 4, MaxBatch: 8}
-	fixed := core.Info{Model: "f", Tile: 32, Overlap: 8, Multiple: 8, MaxBatch: 2, FixedTile: true}
-	for _, c := range []struct {
-		in       core.Info
-		o        core.Options
-		wantFlag string
-	}{
-		{dyn, core.Options{Tile: 256, Overlap: 16, Batch: 1}, ""},
-		{dyn, core.Options{Tile: 12, Overlap: 0, Batch: 8}, ""},
-		{dyn, core.Options{Tile: 30, Overlap: 4, Batch: 1}, "tile"},
-		{dyn, core.Options{Tile: 8192, Overlap: 4, Batch: 1}, "tile"},
-		{dyn, core.Options{Tile: 16, Overlap: 16, Batch: 1}, "overlap"},
-		{dyn, core.Options{Tile: 16, Overlap: 4, Batch: 9}, "batch"},
-		{fixed, core.Options{Tile: 32, Overlap: 8, Batch: 2}, ""},
-		{fixed, core.Options{Tile: 64, Overlap: 8, Batch: 2}, "tile"},
-		{fixed, core.Options{Tile: 32, Overlap: 8, Batch: 1}, "batch"},
-	} {
-		got := checkOptions(c.in, c.o)
-		switch {
-		case c.wantFlag == "" && got != nil:
-			t.Errorf("%s %+v: unexpected %v", c.in.Model, c.o, got)
-		case c.wantFlag != "" && (got == nil || got.flag != c.wantFlag):
-			t.Errorf("%s %+v: got %v, want an error for %s", c.in.Model, c.o, got, c.wantFlag)
-		}
-	}
-}
-
 func TestExpandInputs(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{"a.png", "a_x4.png", "b_x4.png", "c.JPG", ".hidden.png", "notes.txt"} {
