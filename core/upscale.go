@@ -2,9 +2,11 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/resshift/resshift/core/ort"
@@ -234,8 +236,6 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 	xsz := r.xc * r.lw * r.lh
 	prior := r.y
 	if m.Latent != nil {
-		enc := m.Encoder
-		_ = enc
 		if err := r.call(ctx, r.e.enc, []ort.Value{{Shape: r.shape(3, r.TH, r.TW), F32: r.y}},
 			[]ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.zy}}, st); err != nil {
 			return err
@@ -245,8 +245,11 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 	regions := make([]sampler.Region, r.n)
 	for k := range regions {
 		regions[k] = r.region(tiles[min(k, len(tiles)-1)])
-		r.samp.Prior(r.x[k*xsz:(k+1)*xsz], prior[k*xsz:(k+1)*xsz], regions[k])
 	}
+	forParts(regions, func(k int, p sampler.Part) {
+		o := k*xsz + p.Off
+		r.samp.Prior(r.x[o:o+p.Len()], prior[o:o+p.Len()], p.Region)
+	})
 	d := m.Denoiser
 	in := []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.xin}, {Shape: []int64{int64(r.n)}}, {Shape: r.shape(3, r.th, r.tw), F32: r.lq}}
 	if d.TimestepType == "float32" {
@@ -270,9 +273,10 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 			return fmt.Errorf("%w (step %d)", err, i)
 		}
 		st.DenoiserCalls++
-		for k := 0; k < r.n; k++ {
-			r.samp.Step(i, r.x[k*xsz:(k+1)*xsz], r.x0[k*xsz:(k+1)*xsz], prior[k*xsz:(k+1)*xsz], regions[k])
-		}
+		forParts(regions, func(k int, p sampler.Part) {
+			o := k*xsz + p.Off
+			r.samp.Step(i, r.x[o:o+p.Len()], r.x0[o:o+p.Len()], prior[o:o+p.Len()], p.Region)
+		})
 		if r.opt.Progress != nil && step+1 < r.steps {
 			first := tiles[0].Index
 			if err := r.opt.Progress(Progress{TilesDone: first, Tiles: r.plan.Len(), Step: step + 1, Steps: r.steps}); err != nil {
@@ -288,6 +292,45 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 	}
 	clamp(r.hrAll())
 	return nil
+}
+
+// forParts runs fn for every row-band part of every tile region on up to GOMAXPROCS
+// goroutines (the sampler's per-element work, noise above all, is the engine's own hot spot).
+// Parts are disjoint, so fn may write its part's slices without locking.
+func forParts(regions []sampler.Region, fn func(k int, p sampler.Part)) {
+	workers := runtime.GOMAXPROCS(0)
+	type task struct {
+		k int
+		p sampler.Part
+	}
+	var tasks []task
+	for k, rg := range regions {
+		for _, p := range rg.Split(2 * workers) {
+			tasks = append(tasks, task{k, p})
+		}
+	}
+	if workers == 1 || len(tasks) == 1 {
+		for _, t := range tasks {
+			fn(t.k, t.p)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, len(tasks)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(tasks) {
+					return
+				}
+				fn(tasks[i].k, tasks[i].p)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func (r *run) hrAll() []float32 {
@@ -328,5 +371,3 @@ func constant(v []float32) bool {
 	}
 	return hi-lo < 1e-6
 }
-
-var _ = errors.Is

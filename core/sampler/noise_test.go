@@ -158,3 +158,46 @@ func BenchmarkNoiseFill(b *testing.B) {
 		Noise{Seed: 1}.Fill(buf, 1, r)
 	}
 }
+
+func TestFastMath(t *testing.T) {
+	for i := 0; i <= 100000; i++ {
+		u := (float64(i) + 0.5) / 100001
+		if d := math.Abs(fastLog(u) - math.Log(u)); d > 1e-9 {
+			t.Fatalf("fastLog(%g) off by %g", u, d)
+		}
+		v := float64(i) / 100001
+		if d := math.Abs(cos2Pi(v) - math.Cos(2*math.Pi*v)); d > 1e-9 {
+			t.Fatalf("cos2Pi(%g) off by %g", v, d)
+		}
+	}
+	for _, u := range []float64{0.5 / (1 << 32), 1e-300, 1} {
+		if d := math.Abs(fastLog(u) - math.Log(u)); d > 1e-9*math.Max(1, math.Abs(math.Log(u))) {
+			t.Errorf("fastLog(%g) = %g, want %g", u, fastLog(u), math.Log(u))
+		}
+	}
+}
+
+// Filling the parts of a split region gives the same noise as filling it whole.
+func TestRegionSplit(t *testing.T) {
+	n := Noise{Seed: 9}
+	for _, r := range []Region{{C: 3, H: 10, W: 7, Y0: 5, X0: -3}, {C: 2, H: 1, W: 4}, {C: 3, H: 64, W: 64, Y0: 64, X0: 128}} {
+		whole := make([]float32, r.Len())
+		n.Fill(whole, 2, r)
+		for _, k := range []int{1, 2, 3, 100} {
+			got := make([]float32, r.Len())
+			covered := 0
+			for _, p := range r.Split(k) {
+				n.Fill(got[p.Off:p.Off+p.Len()], 2, p.Region)
+				covered += p.Len()
+			}
+			if covered != r.Len() {
+				t.Fatalf("%+v split %d covers %d of %d", r, k, covered, r.Len())
+			}
+			for i := range whole {
+				if whole[i] != got[i] {
+					t.Fatalf("%+v split %d differs at %d", r, k, i)
+				}
+			}
+		}
+	}
+}

@@ -45,7 +45,7 @@ func (s *Sampler) Prior(x, y []float32, r Region) {
 	i := 0
 	for c := 0; c < r.C; c++ {
 		for yy := 0; yy < r.H; yy++ {
-			rk := s.Noise.rowKey(step, c, r.Y0+yy)
+			rk := s.Noise.rowKey(step, r.C0+c, r.Y0+yy)
 			xr, yr := x[i:i+r.W], y[i:i+r.W]
 			for xx := range xr {
 				xr[xx] = yr[xx] + std*normal(next(rk, r.X0+xx, keyCol))
@@ -101,7 +101,7 @@ func (s *Sampler) Step(i int, x, x0hat, y []float32, r Region) {
 		n := 0
 		for c := 0; c < r.C; c++ {
 			for yy := 0; yy < r.H; yy++ {
-				rk := s.Noise.rowKey(i, c, r.Y0+yy)
+				rk := s.Noise.rowKey(i, r.C0+c, r.Y0+yy)
 				xr, pr := x[n:n+r.W], x0hat[n:n+r.W]
 				for xx := range xr {
 					xr[xx] = a*xr[xx] + b*pr[xx] + std*normal(next(rk, r.X0+xx, keyCol))
