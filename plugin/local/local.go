@@ -1,0 +1,159 @@
+// Package local is the in-process implementation of plugin.Upscaler over a
+// *core.Engine. The plugin binary serves it; a host that wants the engine in
+// its own process (no isolation) can use it directly, with the same
+// interface as plugin.Host.
+package local
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"time"
+
+	"github.com/resshift/resshift/core"
+	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/plugin"
+)
+
+// Upscaler adapts a *core.Engine to plugin.Upscaler. It is safe for
+// concurrent use (the engine is); it does not own the engine.
+type Upscaler struct {
+	e *core.Engine
+}
+
+var _ plugin.Upscaler = (*Upscaler)(nil)
+
+// New wraps e; the caller keeps ownership of e and closes it after use.
+func New(e *core.Engine) *Upscaler { return &Upscaler{e: e} }
+
+// effective resolves an imageio limit: 0 = def, < 0 = none (reported as 0).
+func effective(v, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+// Info describes the engine: model, configured defaults and limits.
+func (u *Upscaler) Info(context.Context) (plugin.Info, error) {
+	ci, d, enc, lim := u.e.Info(), u.e.Options(), u.e.EncodeOptions(), u.e.Limits()
+	seed, overlap := d.Seed, d.Overlap
+	return plugin.Info{
+		Model: ci.Model, Version: ci.Version, Description: ci.Description, License: ci.License,
+		Scale: ci.Scale, Space: ci.Space, Steps: ci.Steps, Provider: ci.Provider, ORTVersion: ci.ORTVersion,
+		Defaults: plugin.Options{Sampler: d.Sampler, Seed: &seed, Tile: d.Tile, Overlap: &overlap, Batch: d.Batch,
+			Format: enc.Format, Quality: enc.Quality, Lossless: enc.Lossless, StripMetadata: enc.Strip},
+		MaxInputPixels:  effective(lim.MaxPixels, imageio.DefaultMaxPixels),
+		MaxInputBytes:   effective(lim.MaxFileBytes, imageio.DefaultMaxFileBytes),
+		MaxOutputPixels: effective(lim.MaxOutputPixels, imageio.DefaultMaxOutputPixels),
+		PID:             os.Getpid(),
+	}, nil
+}
+
+// settings merges req's options over the engine's defaults.
+func (u *Upscaler) settings(req plugin.Request) (core.Options, imageio.EncodeOptions, imageio.Limits) {
+	o := req.Options
+	opt := u.e.Options()
+	if o.Sampler != "" {
+		opt.Sampler = o.Sampler
+	}
+	if o.Seed != nil {
+		opt.Seed = *o.Seed
+	}
+	if o.Tile > 0 {
+		opt.Tile = o.Tile
+	}
+	if o.Overlap != nil {
+		opt.Overlap = *o.Overlap
+	}
+	if o.Batch > 0 {
+		opt.Batch = o.Batch
+	}
+	if req.Progress != nil {
+		opt.Progress = func(p core.Progress) error {
+			return req.Progress(plugin.Progress{TilesDone: p.TilesDone, Tiles: p.Tiles, Step: p.Step, Steps: p.Steps})
+		}
+	}
+	enc := u.e.EncodeOptions()
+	if o.Format != "" {
+		enc.Format = o.Format
+	}
+	if o.Quality > 0 {
+		enc.Quality = o.Quality
+	}
+	enc.Lossless = enc.Lossless || o.Lossless
+	enc.Strip = enc.Strip || o.StripMetadata
+	lim := u.e.Limits()
+	if o.MaxInputPixels > 0 {
+		if cur := effective(lim.MaxPixels, imageio.DefaultMaxPixels); cur == 0 || o.MaxInputPixels < cur {
+			lim.MaxPixels = o.MaxInputPixels
+		}
+	}
+	return opt, enc, lim
+}
+
+// Upscale decodes, upscales and encodes req.Image with the engine. Errors
+// are *plugin.Error values whose kind follows the engine's: a limit →
+// ErrTooLarge, bad data or options → ErrInvalidInput, cancellation →
+// ErrCanceled, the rest → ErrInternal; the engine's error stays in the chain.
+func (u *Upscaler) Upscale(ctx context.Context, req plugin.Request) (plugin.Response, error) {
+	start := time.Now()
+	if err := req.Options.Validate(); err != nil {
+		return plugin.Response{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return plugin.Response{}, classify(ctx, err)
+	}
+	opt, enc, lim := u.settings(req)
+	img, err := imageio.Decode(req.Image, lim)
+	if err != nil {
+		return plugin.Response{}, classify(ctx, err)
+	}
+	out, st, err := u.e.UpscaleImage(ctx, img, opt)
+	if err != nil {
+		return plugin.Response{}, classify(ctx, err)
+	}
+	b, err := imageio.Encode(out, enc)
+	if err != nil {
+		return plugin.Response{}, classify(ctx, err)
+	}
+	return plugin.Response{Image: b, Format: sniff(b), Width: out.Width, Height: out.Height,
+		Stats: plugin.Stats{Tiles: st.Tiles, Batches: st.Batches, DenoiserCalls: st.DenoiserCalls,
+			ORT: st.ORT, Total: time.Since(start)}}, nil
+}
+
+// classify wraps an engine or imageio error in a *plugin.Error of the right kind.
+func classify(ctx context.Context, err error) error {
+	kind := plugin.ErrInternal
+	switch {
+	case errors.Is(err, imageio.ErrTooLarge):
+		kind = plugin.ErrTooLarge
+	case errors.Is(err, core.ErrCanceled), ctx.Err() != nil:
+		kind = plugin.ErrCanceled
+	case errors.Is(err, imageio.ErrInternal):
+	case errors.Is(err, core.ErrInvalidInput), errors.Is(err, imageio.ErrUnsupported),
+		errors.Is(err, imageio.ErrCorrupt), errors.Is(err, imageio.ErrInvalid):
+		kind = plugin.ErrInvalidInput
+	}
+	return &plugin.Error{Kind: kind, Msg: err.Error(), Err: err}
+}
+
+// sniff names the format of encoded image bytes from their signature:
+// "png", "jpeg", "webp", "tiff", or "" when unknown.
+func sniff(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}):
+		return "jpeg"
+	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		return "webp"
+	case bytes.HasPrefix(b, []byte("II*\x00")), bytes.HasPrefix(b, []byte("MM\x00*")):
+		return "tiff"
+	}
+	return ""
+}

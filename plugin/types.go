@@ -1,0 +1,149 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Upscaler is the plugin contract. The gRPC client dispensed to hosts, [*Host]
+// and the in-process implementation in plugin/local all satisfy it, so a host
+// can switch between in-process and out-of-process with one constructor.
+//
+// Implementations are safe for concurrent use by many goroutines.
+type Upscaler interface {
+	// Upscale decodes req.Image, upscales it by the model's scale and returns
+	// the encoded result. Errors match ErrInvalidInput (and ErrTooLarge for
+	// limits), ErrCanceled (ctx done, or Progress returned an error),
+	// ErrUnavailable (the plugin process is gone) or ErrInternal.
+	Upscale(ctx context.Context, req Request) (Response, error)
+	// Info describes the model, the defaults and the limits.
+	Info(ctx context.Context) (Info, error)
+}
+
+// Request is one upscale call.
+type Request struct {
+	// Image is an encoded image (JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF first
+	// page). It is only read, and not retained after Upscale returns.
+	Image []byte
+	// Options tune the call; the zero value uses the plugin's configured defaults.
+	Options Options
+	// Progress, when set, is called from the goroutine that called Upscale
+	// after every batch of tiles. Returning a non-nil error cancels the
+	// call, which then fails with an error matching ErrCanceled.
+	Progress func(Progress) error
+}
+
+// Options of one request. Zero values (and nil pointers) mean the plugin's
+// configured default; Info.Defaults reports those.
+type Options struct {
+	Sampler string  // "deterministic" | "stochastic"
+	Seed    *uint64 // noise seed
+	Tile    int     // LR tile side
+	Overlap *int    // LR overlap between tiles
+	Batch   int     // tiles per ONNX Runtime call
+
+	Format        string // output "png" | "jpeg" | "webp" | "tiff"; "" = the plugin's output.format, else the input's
+	Quality       int    // JPEG/WebP quality 1..100
+	Lossless      bool   // lossless WebP
+	StripMetadata bool   // drop ICC/EXIF/XMP/IPTC from the output
+
+	// MaxInputPixels is a tighter input limit (width×height) for this
+	// request, checked from the image header before any pixel is decoded;
+	// 0 = the plugin's limit. It cannot raise the plugin's limit.
+	MaxInputPixels int64
+}
+
+// Validate checks the options that can be checked without the model (the
+// plugin checks the rest: tile and batch against the model).
+func (o Options) Validate() error {
+	var bad []string
+	switch o.Sampler {
+	case "", "deterministic", "stochastic":
+	default:
+		bad = append(bad, fmt.Sprintf("sampler: want deterministic or stochastic, got %q", o.Sampler))
+	}
+	if o.Tile < 0 {
+		bad = append(bad, fmt.Sprintf("tile: must be >= 0, got %d", o.Tile))
+	}
+	if o.Overlap != nil && *o.Overlap < 0 {
+		bad = append(bad, fmt.Sprintf("overlap: must be >= 0, got %d", *o.Overlap))
+	}
+	if o.Batch < 0 {
+		bad = append(bad, fmt.Sprintf("batch: must be >= 0, got %d", o.Batch))
+	}
+	if _, ok := formatName(o.Format); !ok {
+		bad = append(bad, fmt.Sprintf("format: want png, jpeg, webp or tiff, got %q", o.Format))
+	}
+	if o.Quality < 0 || o.Quality > 100 {
+		bad = append(bad, fmt.Sprintf("quality: must be 0 (default) or 1..100, got %d", o.Quality))
+	}
+	if o.MaxInputPixels < 0 {
+		bad = append(bad, fmt.Sprintf("max input pixels: must be >= 0, got %d", o.MaxInputPixels))
+	}
+	if len(bad) > 0 {
+		return &Error{Kind: ErrInvalidInput, Msg: "plugin: options: " + strings.Join(bad, "; ")}
+	}
+	return nil
+}
+
+// formatName normalises an output format name ("" stays "").
+func formatName(f string) (string, bool) {
+	switch f = strings.ToLower(strings.TrimSpace(f)); f {
+	case "", "png", "jpeg", "webp", "tiff":
+		return f, true
+	case "jpg":
+		return "jpeg", true
+	case "tif":
+		return "tiff", true
+	}
+	return "", false
+}
+
+// Progress reports the state of an Upscale call.
+type Progress struct {
+	TilesDone int // tiles fully sampled
+	Tiles     int // tiles in the plan
+	Step      int // denoiser calls done in the current batch
+	Steps     int // denoiser calls per batch
+}
+
+// Response is the result of an Upscale call.
+type Response struct {
+	Image         []byte // the encoded result, owned by the caller
+	Format        string // "png", "jpeg", "webp" or "tiff": the format of Image
+	Width, Height int    // size of the result in pixels
+	Stats         Stats
+}
+
+// ContentType is the MIME type of the encoded result.
+func (r Response) ContentType() string {
+	switch r.Format {
+	case "png", "jpeg", "webp", "tiff":
+		return "image/" + r.Format
+	}
+	return "application/octet-stream"
+}
+
+// Stats are the engine's timings of one call.
+type Stats struct {
+	Tiles, Batches, DenoiserCalls int
+	ORT                           time.Duration // inside ONNX Runtime
+	Total                         time.Duration // decode, upscale and encode in the plugin
+}
+
+// Info describes the plugin's model, defaults and limits.
+type Info struct {
+	Model, Version, Description, License string
+	Scale                                int    // upscaling factor
+	Space                                string // "pixel" or "latent"
+	Steps                                int    // diffusion steps
+	Provider, ORTVersion                 string
+	// Defaults are the options a request gets for its unset fields (all set).
+	Defaults Options
+	// Effective limits; 0 = none.
+	MaxInputPixels, MaxInputBytes, MaxOutputPixels int64
+	// PID is the plugin's process id (the host's own for in-process upscalers).
+	PID int
+}

@@ -1,0 +1,186 @@
+// Package vipsstage is a resshift stage for libvips pipelines written in Go
+// with govips: it takes a *vips.ImageRef and returns the upscaled one.
+//
+// The stage has the engine's image semantics because it uses the engine's
+// own conversions (imageio.FromRef and imageio.ToRef): EXIF orientation is
+// applied (the result is upright, orientation 1), an embedded colour profile
+// is converted to sRGB (the result carries the sRGB profile), alpha is
+// upscaled separately and kept, gray stays gray and 16-bit stays 16-bit.
+// EXIF is not carried to the result (see imageio.ToRef); ICC, XMP, IPTC and
+// the resolution are.
+//
+// The work is done by an [Upscaler]: a *core.Engine in process, or the
+// resshift plugin process through [Plugin] (a *plugin.Host), so the same
+// pipeline code runs either way.
+package vipsstage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/davidbyttow/govips/v2/vips"
+
+	"github.com/resshift/resshift/core"
+	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/plugin"
+)
+
+// Upscaler does the stage's work. *core.Engine satisfies it; [Plugin]
+// adapts a plugin.Upscaler. Implementations are safe for concurrent use.
+type Upscaler interface {
+	// UpscaleImage upscales a decoded image (see core.Engine.UpscaleImage).
+	UpscaleImage(ctx context.Context, img *imageio.Image, opt core.Options) (*imageio.Image, core.Stats, error)
+	// Options returns the configured default options.
+	Options() core.Options
+}
+
+var _ Upscaler = (*core.Engine)(nil)
+
+// Options of one stage call.
+type Options struct {
+	// Engine holds the sampling and tiling options; nil uses the
+	// upscaler's configured defaults (Upscaler.Options()).
+	Engine *core.Options
+	// Limits bound the input ref, checked before its pixels are computed
+	// (zero fields: the imageio defaults).
+	Limits imageio.Limits
+}
+
+// Stage upscales govips images with an Upscaler. It is safe for concurrent
+// use; it does not own the Upscaler.
+type Stage struct {
+	u Upscaler
+}
+
+// New returns a stage that runs u.
+func New(u Upscaler) *Stage { return &Stage{u: u} }
+
+// Upscale returns a new image, ref upscaled by the model's scale; ref is
+// only read (its pipeline is evaluated once) and stays the caller's. The
+// caller owns the result and closes it. Errors wrap imageio's for the
+// conversions (imageio.ErrTooLarge for opt.Limits, ...) and the upscaler's:
+// core.ErrInvalidInput / ErrCanceled / ErrModelOutput in process; through
+// the plugin the plugin.Err* kinds, with invalid input and cancellation
+// also matching core's.
+func (s *Stage) Upscale(ctx context.Context, ref *vips.ImageRef, opt Options) (*vips.ImageRef, error) {
+	img, err := fromRef(ref, opt.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("vipsstage: %w", err)
+	}
+	o := s.u.Options()
+	if opt.Engine != nil {
+		o = *opt.Engine
+	}
+	out, _, err := s.u.UpscaleImage(ctx, img, o)
+	if err != nil {
+		return nil, fmt.Errorf("vipsstage: %w", err)
+	}
+	res, err := imageio.ToRef(out)
+	if err != nil {
+		return nil, fmt.Errorf("vipsstage: %w", err)
+	}
+	return res, nil
+}
+
+// fromRef is imageio.FromRef for a ref that a pipeline may have autorotated
+// already (govips AutoRotate): that removes the orientation field but leaves
+// the EXIF block saying, say, 6, and libvips re-reads the orientation from
+// the block when FromRef copies it, so the image would be turned a second
+// time. The stage never carries EXIF to its result (imageio.ToRef drops
+// it), so reading an upright ref without its EXIF changes nothing else.
+func fromRef(ref *vips.ImageRef, lim imageio.Limits) (*imageio.Image, error) {
+	if ref != nil && ref.Orientation() <= 1 && len(ref.GetBlob("exif-data")) > 0 {
+		c, err := ref.Copy()
+		if err != nil {
+			return nil, fmt.Errorf("copy ref: %w", err)
+		}
+		defer c.Close()
+		if err := c.RemoveMetadata("xmp-data", "iptc-data"); err != nil {
+			return nil, fmt.Errorf("drop EXIF: %w", err)
+		}
+		ref = c
+	}
+	return imageio.FromRef(ref, lim)
+}
+
+// Plugin adapts a plugin.Upscaler (a *plugin.Host, usually) to the stage.
+// The image travels to the plugin as a lossless 16-bit TIFF with its alpha,
+// gray flag, ICC and XMP (the result gets the input's depth back); Options() are the plugin's defaults as reported
+// by its Info (read once, here).
+func Plugin(ctx context.Context, u plugin.Upscaler) (Upscaler, error) {
+	info, err := u.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("vipsstage: %w", err)
+	}
+	d := info.Defaults
+	o := core.Options{Sampler: d.Sampler, Tile: d.Tile, Batch: d.Batch}
+	if d.Seed != nil {
+		o.Seed = *d.Seed
+	}
+	if d.Overlap != nil {
+		o.Overlap = *d.Overlap
+	}
+	return &viaPlugin{u: u, defaults: o}, nil
+}
+
+type viaPlugin struct {
+	u        plugin.Upscaler
+	defaults core.Options
+}
+
+func (p *viaPlugin) Options() core.Options { return p.defaults }
+
+func (p *viaPlugin) UpscaleImage(ctx context.Context, img *imageio.Image, opt core.Options) (*imageio.Image, core.Stats, error) {
+	// 16 bits on the wire: FromRef's samples can be finer than the source's
+	// 8 bits (colour-profile conversion runs at 16-bit precision).
+	wire := *img
+	wire.Depth = 16
+	data, err := imageio.Encode(&wire, imageio.EncodeOptions{Format: "tiff"})
+	if err != nil {
+		return nil, core.Stats{}, err
+	}
+	seed, overlap := opt.Seed, opt.Overlap
+	req := plugin.Request{Image: data, Options: plugin.Options{Sampler: opt.Sampler, Seed: &seed, Tile: opt.Tile,
+		Overlap: &overlap, Batch: opt.Batch, Format: "tiff"}}
+	if opt.Progress != nil {
+		req.Progress = func(p plugin.Progress) error {
+			return opt.Progress(core.Progress{TilesDone: p.TilesDone, Tiles: p.Tiles, Step: p.Step, Steps: p.Steps})
+		}
+	}
+	res, err := p.u.Upscale(ctx, req)
+	if err != nil {
+		return nil, core.Stats{}, asCore(err)
+	}
+	// The plugin already applied its limits; the result is as large as it is.
+	out, err := imageio.Decode(res.Image, imageio.Limits{MaxPixels: -1, MaxFileBytes: -1})
+	if err != nil {
+		return nil, core.Stats{}, fmt.Errorf("decode the plugin's result: %w", err)
+	}
+	out.Format, out.Depth = img.Format, img.Depth
+	st := core.Stats{Tiles: res.Stats.Tiles, Batches: res.Stats.Batches, DenoiserCalls: res.Stats.DenoiserCalls,
+		ORT: res.Stats.ORT, Total: res.Stats.Total}
+	return out, st, nil
+}
+
+// asCore makes a plugin error match the engine's kinds too, so that stage
+// callers check one set of errors whichever upscaler runs.
+func asCore(err error) error {
+	var k error
+	switch {
+	case errors.Is(err, plugin.ErrInvalidInput):
+		k = core.ErrInvalidInput
+	case errors.Is(err, plugin.ErrCanceled):
+		k = core.ErrCanceled
+	default:
+		return err
+	}
+	return &bothKinds{err: err, kind: k}
+}
+
+type bothKinds struct {
+	err, kind error
+}
+
+func (e *bothKinds) Error() string   { return e.err.Error() }
+func (e *bothKinds) Unwrap() []error { return []error{e.err, e.kind} }
