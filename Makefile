@@ -11,9 +11,9 @@ ROOT        := $(abspath .)
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X github.com/resshift/resshift/core/ort.defaultLibraryPath=$(ROOT)/$(ORT_LIB) -X main.version=$(VERSION)
 
-.PHONY: all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval
+.PHONY: plugin server proto all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval
 
-all: build
+all: build plugin server
 
 ## sysdeps: install libvips and pkg-config with apt-get when missing (Debian 12).
 sysdeps:
@@ -49,6 +49,26 @@ build: deps
 	@mkdir -p $(BUILD)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/resshift ./cmd/resshift
 	@cp -f $(ORT_LIB) $(BUILD)/   # found "next to the binary" when build/ is copied elsewhere
+
+## plugin: the go-plugin binary for Go hosts.
+plugin: deps
+	@mkdir -p $(BUILD)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/resshift-plugin ./plugin/cmd/resshift-plugin
+
+## server: the imgproxy-style example server (cgo-free; it launches build/resshift-plugin).
+server:
+	@mkdir -p $(BUILD)
+	CGO_ENABLED=0 $(GO) build -o $(BUILD)/resshift-server ./examples/server
+
+## proto: regenerate plugin/proto (protoc: apt-get install protobuf-compiler).
+proto:
+	@command -v protoc >/dev/null || { echo "protoc missing: apt-get install protobuf-compiler"; exit 1; }
+	GOBIN=$(ROOT)/$(BUILD)/bin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	GOBIN=$(ROOT)/$(BUILD)/bin $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+	PATH="$(ROOT)/$(BUILD)/bin:$$PATH" protoc -I plugin/proto \
+		--go_out=plugin/proto --go_opt=paths=source_relative \
+		--go-grpc_out=plugin/proto --go-grpc_opt=paths=source_relative \
+		plugin/proto/resshift.proto
 
 ## demo: the main job — upscale a sample photo ×4 with the embedded default model.
 demo: build

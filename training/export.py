@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .model import Denoiser, count_params
+from .model import build, count_params
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ def _gen():
 MANIFEST = """# Default model pack of resshift: pixel-space ResShift x4 (see MODEL_CARD.md). Written by training/export.py.
 name        = "{name}"
 version     = "{version}"
-description = "Pixel-space ResShift x4, 4 steps, {params:.2f} M-parameter conditional UNet, CPU friendly"
+description = "Pixel-space ResShift x4, 4 steps, {params:.2f} M-parameter conditional residual net, CPU friendly"
 license     = "Apache-2.0"
 scale       = 4
 space       = "pixel"
@@ -76,7 +76,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     st = torch.load(args.ckpt, map_location="cpu")
-    model = Denoiser(**st["arch"])
+    model = build(st["arch"])
     model.load_state_dict(st["ema"])
     model.eval()
     out = Path(args.out)

@@ -21,12 +21,14 @@ import torch.nn.functional as F
 
 from .data import CropSampler, load_images, psnr_y, val_set
 from .diffusion import DiffusionConfig, Schedule
-from .model import Denoiser, count_params
+from .model import build, count_params
 
 ARCHS = {
     "lite": dict(ch=(40, 80, 160), blocks=(1, 2, 3), up_blocks=(1, 1)),
     "small": dict(ch=(32, 64, 128), blocks=(1, 2, 2), up_blocks=(1, 1)),
     "base": dict(ch=(48, 96, 192), blocks=(1, 2, 3), up_blocks=(1, 2)),
+    "res48": dict(kind="res", ch=48, blocks=6),
+    "res56": dict(kind="res", ch=56, blocks=7),
 }
 
 
@@ -71,10 +73,13 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     dev = torch.device(args.device)
 
+    ck = Path(args.out) / "ckpt.pt"
     ARCH = ARCHS[args.arch]
+    if ck.exists():  # a resumed run keeps its own architecture
+        ARCH = torch.load(ck, map_location="cpu")["arch"]
     sched = Schedule(DiffusionConfig())
-    model = Denoiser(**ARCH).to(dev)
-    ema = Denoiser(**ARCH).to(dev)
+    model = build(ARCH).to(dev)
+    ema = build(ARCH).to(dev)
     ema.load_state_dict(model.state_dict())
     for p in ema.parameters():
         p.requires_grad_(False)

@@ -39,6 +39,11 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 		return nil, errorf(op, ErrUnsupported, "format %q is not accepted (accepted: jpeg, png, webp, tiff, gif, heif/avif)", family)
 	}
 
+	if family == "png" {
+		if err := checkPNGStructure(data); err != nil {
+			return nil, err
+		}
+	}
 	failOn := failOnWarning
 	if lim.Lenient {
 		failOn = failOnTruncated

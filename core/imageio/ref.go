@@ -55,9 +55,9 @@ func FromRef(ref *vips.ImageRef, lim Limits) (*Image, error) {
 	for _, name := range []string{"icc-profile-data", "exif-data", "xmp-data", "iptc-data"} {
 		setBlob(im, name, src.GetBlob(name))
 	}
-	if o := src.Orientation(); o > 1 {
-		setInt(im, "orientation", o)
-	}
+	// Always set the field: after govips AutoRotate the field is gone but the EXIF block may
+	// still say e.g. 6, and libvips would re-read it from the block and rotate a second time.
+	setInt(im, "orientation", max(src.Orientation(), 1))
 
 	format := ""
 	switch t := ref.OriginalFormat(); t {

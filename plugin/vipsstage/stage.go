@@ -64,7 +64,7 @@ func New(u Upscaler) *Stage { return &Stage{u: u} }
 // the plugin the plugin.Err* kinds, with invalid input and cancellation
 // also matching core's.
 func (s *Stage) Upscale(ctx context.Context, ref *vips.ImageRef, opt Options) (*vips.ImageRef, error) {
-	img, err := fromRef(ref, opt.Limits)
+	img, err := imageio.FromRef(ref, opt.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("vipsstage: %w", err)
 	}
@@ -81,27 +81,6 @@ func (s *Stage) Upscale(ctx context.Context, ref *vips.ImageRef, opt Options) (*
 		return nil, fmt.Errorf("vipsstage: %w", err)
 	}
 	return res, nil
-}
-
-// fromRef is imageio.FromRef for a ref that a pipeline may have autorotated
-// already (govips AutoRotate): that removes the orientation field but leaves
-// the EXIF block saying, say, 6, and libvips re-reads the orientation from
-// the block when FromRef copies it, so the image would be turned a second
-// time. The stage never carries EXIF to its result (imageio.ToRef drops
-// it), so reading an upright ref without its EXIF changes nothing else.
-func fromRef(ref *vips.ImageRef, lim imageio.Limits) (*imageio.Image, error) {
-	if ref != nil && ref.Orientation() <= 1 && len(ref.GetBlob("exif-data")) > 0 {
-		c, err := ref.Copy()
-		if err != nil {
-			return nil, fmt.Errorf("copy ref: %w", err)
-		}
-		defer c.Close()
-		if err := c.RemoveMetadata("xmp-data", "iptc-data"); err != nil {
-			return nil, fmt.Errorf("drop EXIF: %w", err)
-		}
-		ref = c
-	}
-	return imageio.FromRef(ref, lim)
 }
 
 // Plugin adapts a plugin.Upscaler (a *plugin.Host, usually) to the stage.
