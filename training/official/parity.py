@@ -53,6 +53,21 @@ def log(*a):
     print("parity:", *a, file=sys.stderr, flush=True)
 
 
+# Hand-written sections at the end of the results file (from this heading on) are kept when it is rewritten.
+KEPT_HEADING = "## Running converted packs in the engine"
+
+
+def kept_sections(path):
+    """The hand-written tail of an existing results file (from KEPT_HEADING on), or ""."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return ""
+    i = text.find("\n" + KEPT_HEADING + "\n")
+    return "\n" + text[i + 1:] if i >= 0 else ""
+
+
 def rel(a, b):
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
@@ -392,8 +407,9 @@ def main(argv=None):
     report = render(res)
     print(report)
     if not a.no_doc:
+        kept = kept_sections(a.doc)
         with open(a.doc, "w") as f:
-            f.write(report)
+            f.write(report + kept)
         log(f"wrote {a.doc}")
     log("PASS" if ok else "FAIL")
     return 0 if ok else 1
