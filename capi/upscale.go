@@ -1,0 +1,247 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/resshift/resshift/core"
+	"github.com/resshift/resshift/core/imageio"
+)
+
+// options converts the caller's resshift_options (may be NULL) into the
+// engine's per-call and encoder options, starting from the engine's
+// configured defaults. It records the error and returns false on bad values.
+func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, imageio.EncodeOptions, bool) {
+	opt, enc := eng.Options(), eng.EncodeOptions()
+	var o C.resshift_options
+	C.resshift_options_init(&o)
+	if p != nil && !c.readSized(unsafe.Pointer(&o), unsafe.Pointer(p), unsafe.Sizeof(o), "options", "resshift_options_init") {
+		return opt, enc, false
+	}
+	bad := func(format string, args ...any) (core.Options, imageio.EncodeOptions, bool) {
+		c.fail(stInvalid, "options."+format, args...)
+		return opt, enc, false
+	}
+	switch o.sampler {
+	case C.RESSHIFT_SAMPLER_DEFAULT:
+	case C.RESSHIFT_SAMPLER_DETERMINISTIC:
+		opt.Sampler = "deterministic"
+	case C.RESSHIFT_SAMPLER_STOCHASTIC:
+		opt.Sampler = "stochastic"
+	default:
+		return bad("sampler: must be RESSHIFT_SAMPLER_DEFAULT (0), _DETERMINISTIC (1) or _STOCHASTIC (2), got %d", o.sampler)
+	}
+	if o.use_seed != 0 {
+		opt.Seed = uint64(o.seed)
+	}
+	for _, f := range []struct {
+		name string
+		v    C.int32_t
+		dst  *int
+		min  int
+	}{
+		{"tile", o.tile, &opt.Tile, 1},
+		{"overlap", o.overlap, &opt.Overlap, 0},
+		{"batch", o.batch, &opt.Batch, 1},
+	} {
+		if f.v == C.RESSHIFT_DEFAULT {
+			continue
+		}
+		if int(f.v) < f.min {
+			return bad("%s: must be >= %d or RESSHIFT_DEFAULT (-1), got %d", f.name, f.min, f.v)
+		}
+		*f.dst = int(f.v)
+	}
+	switch o.format {
+	case C.RESSHIFT_FORMAT_DEFAULT:
+	case C.RESSHIFT_FORMAT_SAME:
+		enc.Format = ""
+	case C.RESSHIFT_FORMAT_PNG:
+		enc.Format = "png"
+	case C.RESSHIFT_FORMAT_JPEG:
+		enc.Format = "jpeg"
+	case C.RESSHIFT_FORMAT_WEBP:
+		enc.Format = "webp"
+	case C.RESSHIFT_FORMAT_TIFF:
+		enc.Format = "tiff"
+	default:
+		return bad("format: must be a resshift_format (0..5), got %d", o.format)
+	}
+	switch {
+	case o.quality == C.RESSHIFT_DEFAULT:
+	case o.quality >= 0 && o.quality <= 100:
+		enc.Quality = int(o.quality)
+	default:
+		return bad("quality: must be 1..100, 0 (format default) or RESSHIFT_DEFAULT (-1), got %d", o.quality)
+	}
+	switch o.strip_metadata {
+	case C.RESSHIFT_DEFAULT:
+	case 0, 1:
+		enc.Strip = o.strip_metadata == 1
+	default:
+		return bad("strip_metadata: must be 0, 1 or RESSHIFT_DEFAULT (-1), got %d", o.strip_metadata)
+	}
+	enc.Lossless = o.lossless != 0
+	if o.progress != nil {
+		fn, user := o.progress, o.progress_user
+		opt.Progress = func(p core.Progress) error {
+			// Runs on the calling thread, with no lock held.
+			if r := C.rs_call_progress(fn, user, C.int(p.TilesDone), C.int(p.Tiles), C.int(p.Step), C.int(p.Steps)); r != 0 {
+				return fmt.Errorf("progress callback returned %d at tile %d/%d, step %d/%d", int(r), p.TilesDone, p.Tiles, p.Step, p.Steps)
+			}
+			return nil
+		}
+	}
+	return opt, enc, true
+}
+
+//export rsgo_output_size
+func rsgo_output_size(h C.uintptr_t, w, hh, ch, bits C.int32_t, outW, outH *C.int32_t, outBytes *C.size_t) (st C.int) {
+	c := enter("resshift_output_size", h)
+	defer c.exit(&st)
+	if outW != nil {
+		*outW = 0
+	}
+	if outH != nil {
+		*outH = 0
+	}
+	if outBytes != nil {
+		*outBytes = 0
+	}
+	eng, ok := c.engine()
+	if !ok {
+		return c.code
+	}
+	l, ok := c.checkLayout(eng.Scale(), eng.Limits(), int(w), int(hh), 0, int(ch), int(bits), false)
+	if !ok {
+		return c.code
+	}
+	if outW != nil {
+		*outW = C.int32_t(l.W)
+	}
+	if outH != nil {
+		*outH = C.int32_t(l.H)
+	}
+	if outBytes != nil {
+		*outBytes = C.size_t(l.outSize)
+	}
+	return stOK
+}
+
+//export rsgo_upscale
+func rsgo_upscale(h C.uintptr_t, px unsafe.Pointer, w, hh C.int32_t, stride C.size_t, ch, bits C.int32_t,
+	o *C.resshift_options, out **C.resshift_image, dst unsafe.Pointer, dstStride, dstSize C.size_t, into C.int) (st C.int) {
+	op := "resshift_upscale"
+	if into != 0 {
+		op = "resshift_upscale_into"
+	}
+	c := enter(op, h)
+	defer c.exit(&st)
+	eng, ok := c.engine()
+	if !ok {
+		return c.code
+	}
+	switch {
+	case px == nil:
+		return c.fail(stInvalid, "pixels is NULL")
+	case into == 0 && out == nil:
+		return c.fail(stInvalid, "out is NULL")
+	case into != 0 && dst == nil:
+		return c.fail(stInvalid, "dst is NULL")
+	}
+	l, ok := c.checkLayout(eng.Scale(), eng.Limits(), int(w), int(hh), uintptr(stride), int(ch), int(bits), true)
+	if !ok {
+		return c.code
+	}
+	opt, _, ok := c.options(o, eng)
+	if !ok {
+		return c.code
+	}
+
+	// Check or allocate the destination before the expensive part.
+	var img *C.resshift_image
+	dstRow := uintptr(dstStride)
+	if into != 0 {
+		if dstRow == 0 {
+			dstRow = l.outRow
+		}
+		if dstRow < l.outRow {
+			return c.fail(stInvalid, "dst_stride %d is smaller than an output row: %d × %d channels × %d bytes = %d", dstRow, l.W, l.ch, l.bps, l.outRow)
+		}
+		if need, ok := span(l.H, dstRow, l.outRow); !ok || need > uint64(dstSize) {
+			needs := "more than the address space"
+			if ok {
+				needs = fmt.Sprintf("%d bytes", need)
+			}
+			return c.fail(stBufferTooSmall, "dst_size is %d bytes; the %d×%d result (%d channels × %d bits) with dst_stride %d needs %s",
+				uint64(dstSize), l.W, l.H, l.ch, l.bits, dstRow, needs)
+		}
+	} else {
+		img = C.rs_image_alloc(C.int32_t(l.W), C.int32_t(l.H), C.int32_t(l.ch), C.int32_t(l.bits), C.size_t(l.outRow), C.size_t(l.outSize))
+		if img == nil {
+			return c.fail(stNoMemory, "cannot allocate the %d×%d result (%d bytes)", l.W, l.H, l.outSize)
+		}
+		defer func() {
+			if img != nil { // not handed out: an error or a panic
+				C.resshift_image_free(img)
+			}
+		}()
+	}
+
+	res, _, err := eng.UpscaleImage(context.Background(), toImage(px, l), opt)
+	if err != nil {
+		return c.err(err)
+	}
+	if into != 0 {
+		writePixels(dst, dstRow, res, l)
+		return stOK
+	}
+	writePixels(img.pixels, l.outRow, res, l)
+	*out, img = img, nil
+	return stOK
+}
+
+//export rsgo_upscale_encoded
+func rsgo_upscale_encoded(h C.uintptr_t, data unsafe.Pointer, size C.size_t, o *C.resshift_options,
+	outData *unsafe.Pointer, outSize *C.size_t) (st C.int) {
+	c := enter("resshift_upscale_encoded", h)
+	defer c.exit(&st)
+	eng, ok := c.engine()
+	if !ok {
+		return c.code
+	}
+	switch {
+	case data == nil:
+		return c.fail(stInvalid, "data is NULL")
+	case size == 0:
+		return c.fail(stInvalid, "size is 0")
+	case outData == nil:
+		return c.fail(stInvalid, "out_data is NULL")
+	case outSize == nil:
+		return c.fail(stInvalid, "out_size is NULL")
+	case uint64(size) > math.MaxInt:
+		return c.fail(stTooLarge, "size %d does not fit in memory", uint64(size))
+	}
+	opt, enc, ok := c.options(o, eng)
+	if !ok {
+		return c.code
+	}
+	b, _, err := eng.UpscaleBytes(context.Background(), unsafe.Slice((*byte)(data), int(size)), opt, enc)
+	if err != nil {
+		return c.err(err)
+	}
+	p := C.rs_alloc(C.size_t(len(b)))
+	if p == nil {
+		return c.fail(stNoMemory, "cannot allocate the %d-byte result", len(b))
+	}
+	copy(unsafe.Slice((*byte)(p), len(b)), b)
+	*outData, *outSize = p, C.size_t(len(b))
+	return stOK
+}
