@@ -11,7 +11,11 @@ ROOT        := $(abspath .)
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X github.com/resshift/resshift/core/ort.defaultLibraryPath=$(ROOT)/$(ORT_LIB) -X main.version=$(VERSION)
 
-.PHONY: plugin server proto all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval
+RESSHIFT_VERSION := $(shell awk '/^.define RESSHIFT_VERSION_(MAJOR|MINOR|PATCH) /{v = v s $$3; s = "."} END {print v}' include/resshift.h)
+PREFIX      ?= /usr/local
+LIB_LDFLAGS := $(LDFLAGS) -extldflags '-Wl,-soname,libresshift.so.1 -Wl,--version-script=$(ROOT)/capi/resshift.map'
+
+.PHONY: lib install test-capi plugin server proto all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval
 
 all: build plugin server
 
@@ -49,6 +53,27 @@ build: deps
 	@mkdir -p $(BUILD)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/resshift ./cmd/resshift
 	@cp -f $(ORT_LIB) $(BUILD)/   # found "next to the binary" when build/ is copied elsewhere
+
+## lib: build/libresshift.so (SONAME libresshift.so.1) for include/resshift.h.
+lib: deps
+	@mkdir -p $(BUILD)
+	$(GO) build -buildmode=c-shared -ldflags "$(LIB_LDFLAGS)" -o $(BUILD)/libresshift.so ./capi
+	@rm -f $(BUILD)/libresshift.h
+	@ln -sf libresshift.so $(BUILD)/libresshift.so.1
+
+## install: the library, its header, resshift.pc and ONNX Runtime under $(DESTDIR)$(PREFIX).
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/resshift $(DESTDIR)$(PREFIX)/include
+	install -m 0755 $(BUILD)/libresshift.so $(DESTDIR)$(PREFIX)/lib/libresshift.so.$(RESSHIFT_VERSION)
+	ln -sf libresshift.so.$(RESSHIFT_VERSION) $(DESTDIR)$(PREFIX)/lib/libresshift.so.1
+	ln -sf libresshift.so.1 $(DESTDIR)$(PREFIX)/lib/libresshift.so
+	install -m 0644 $(ORT_LIB) $(DESTDIR)$(PREFIX)/lib/resshift/libonnxruntime.so.1
+	install -m 0644 include/resshift.h $(DESTDIR)$(PREFIX)/include/resshift.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(RESSHIFT_VERSION)|g' capi/resshift.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/resshift.pc
+
+## test-capi: the C ABI tests only (they are also part of `make test`).
+test-capi: deps
+	RESSHIFT_ORT_LIB=$(ROOT)/$(ORT_LIB) $(GO) test -ldflags '$(LDFLAGS)' ./capi/...
 
 ## plugin: the go-plugin binary for Go hosts.
 plugin: deps
