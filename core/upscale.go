@@ -70,7 +70,7 @@ func (e *Engine) UpscaleRGB(ctx context.Context, rgb []float32, w, h int, opt Op
 		}
 		for k, t := range tiles {
 			hr := r.hrTile(k)
-			if i, ok := firstNonFinite(hr); !ok {
+			if i, ok := clampFinite(hr); !ok {
 				blend.Close()
 				return nil, st, newKindError(ErrModelOutput, fmt.Sprintf("core: model %s produced NaN/Inf in tile %d (sample %d)", e.pack.Name, t.Index, i), nil)
 			}
@@ -118,6 +118,7 @@ type run struct {
 	x, xin  []float32
 	x0      []float32
 	img     []float32 // decoded HR (latent only)
+	up      []float32 // upsampled LR tile with margin
 	ts      []int64
 	tf      []float32
 	resizer *resample.Resizer
@@ -134,11 +135,12 @@ func newRun(e *Engine, plan *tile.Plan, src []float32, kind sampler.Kind, opt Op
 		r.lw, r.lh, r.xc = r.TW/lat.Factor, r.TH/lat.Factor, lat.Channels
 	}
 	n := r.n
+	xl := n * r.xc * r.lw * r.lh
 	r.lq = make([]float32, n*3*r.tw*r.th)
 	r.ext = make([]float32, 3*(r.tw+2*yMargin)*(r.th+2*yMargin))
 	r.y = make([]float32, n*3*r.TW*r.TH)
-	xl := n * r.xc * r.lw * r.lh
 	r.x, r.xin, r.x0 = make([]float32, xl), make([]float32, xl), make([]float32, xl)
+	r.up = make([]float32, 3*(r.tw+2*yMargin)*s*(r.th+2*yMargin)*s)
 	if e.pack.Latent != nil {
 		r.zy = make([]float32, xl)
 		r.img = make([]float32, n*3*r.TW*r.TH)
@@ -174,7 +176,7 @@ func (r *run) prepare(tiles []tile.Tile) {
 	ew, eh := r.tw+2*yMargin, r.th+2*yMargin
 	s := r.e.pack.Scale
 	EW := ew * s
-	up := make([]float32, 3*EW*eh*s)
+	up := r.up
 	for k := 0; k < r.n; k++ {
 		t := tiles[min(k, len(tiles)-1)]
 		r.plan.Extract(r.lq[k*lqSz:(k+1)*lqSz], r.src, 3, t)
@@ -265,7 +267,10 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 		if err := ctx.Err(); err != nil {
 			return canceled(ctx)
 		}
-		r.samp.ScaleInput(r.xin, r.x, i)
+		forParts(regions, func(k int, p sampler.Part) {
+			o := k*xsz + p.Off
+			r.samp.ScaleInput(r.xin[o:o+p.Len()], r.x[o:o+p.Len()], i)
+		})
 		for k := range r.ts {
 			r.ts[k], r.tf[k] = int64(i), float32(i)
 		}
@@ -360,7 +365,22 @@ func firstNonFinite(v []float32) (int, bool) {
 	return -1, true
 }
 
-// constant reports whether all samples are equal within 1e-6.
+// clampFinite clamps v to [-1, 1] in place and returns (index, false) for the first NaN/Inf sample.
+func clampFinite(v []float32) (int, bool) {
+	for i, f := range v {
+		switch {
+		case f != f || f > math.MaxFloat32 || f < -math.MaxFloat32:
+			return i, false
+		case f < -1:
+			v[i] = -1
+		case f > 1:
+			v[i] = 1
+		}
+	}
+	return -1, true
+}
+
+// constant reports whether all samples are equal within 1e-6 (it stops at the first difference).
 func constant(v []float32) bool {
 	if len(v) == 0 {
 		return true
@@ -368,6 +388,10 @@ func constant(v []float32) bool {
 	lo, hi := v[0], v[0]
 	for _, f := range v {
 		lo, hi = min(lo, f), max(hi, f)
+		if hi-lo >= 1e-6 {
+			return false
+		}
 	}
-	return hi-lo < 1e-6
+	return true
 }
+

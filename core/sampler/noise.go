@@ -1,9 +1,6 @@
 package sampler
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Region is a CHW block of C channels, H rows and W columns whose top-left
 // sample sits at global coordinates (Y0, X0) of the full-resolution canvas
@@ -59,8 +56,8 @@ func (r Region) check(name string, n int) {
 //
 // Construction: the key is hashed level by level with SplitMix64-style
 // mixing (each level indexes a SplitMix64 sequence seeded by the parent
-// hash); the final 64-bit hash yields two 32-bit uniforms and the cosine
-// branch of Box–Muller. Values are bounded by |ε| ≤ 6.67 (sqrt(2·ln 2^33)).
+// hash); the final 64-bit hash yields the sample through a 128-layer
+// ziggurat (ziggurat.go), unbounded tails included.
 // The stream is part of the output contract: changing it changes every image.
 type Noise struct {
 	Seed uint64
@@ -68,8 +65,6 @@ type Noise struct {
 
 const (
 	gamma    = 0x9E3779B97F4A7C15 // SplitMix64 increment (golden ratio)
-	inv32    = 1.0 / (1 << 32)
-	twoPi    = 2 * math.Pi
 	keyStep  = 0xD1B54A32D192ED03
 	keyChan  = 0xAEF17502108EF2D9
 	keyRow   = 0xF1357AEA2E62A9C5
@@ -96,49 +91,6 @@ func (n Noise) rowKey(step, c, y int) uint64 {
 	h = next(h, step, keyStep)
 	h = next(h, c, keyChan)
 	return next(h, y, keyRow)
-}
-
-// normal maps a 64-bit hash to N(0,1) with Box–Muller (cosine branch).
-// log and cos are evaluated with polynomials accurate to ~1e-9 (see fastLog,
-// cos2Pi): noise generation dominates the engine's own CPU time otherwise.
-func normal(h uint64) float32 {
-	u1 := (float64(h>>32) + 0.5) * inv32 // (0, 1)
-	u2 := float64(uint32(h)) * inv32     // [0, 1)
-	return float32(math.Sqrt(-2*fastLog(u1)) * cos2Pi(u2))
-}
-
-// fastLog is ln(u) for u in (0, 1]: u = m·2^e with m in [√½, √2), then
-// ln m = 2·atanh(s), s = (m−1)/(m+1) ∈ [−0.172, 0.172], by its odd series to s^11
-// (truncation error < 3e-11).
-func fastLog(u float64) float64 {
-	b := math.Float64bits(u)
-	e := int((b>>52)&0x7ff) - 1023
-	m := math.Float64frombits(b&^(0x7ff<<52) | 1023<<52) // [1, 2)
-	if m > math.Sqrt2 {
-		m *= 0.5
-		e++
-	}
-	s := (m - 1) / (m + 1)
-	s2 := s * s
-	p := 1 + s2*(1.0/3+s2*(1.0/5+s2*(1.0/7+s2*(1.0/9+s2*(1.0/11)))))
-	return float64(e)*math.Ln2 + 2*s*p
-}
-
-// cos2Pi is cos(2πu) for u in [0, 1), by symmetry reduced to cos(x) with
-// x ∈ [0, π/2] and its Taylor series to x^14 (error < 1e-10).
-func cos2Pi(u float64) float64 {
-	// fold u into [0, 0.25] with the sign of the quadrant: cos(2πu) = ±cos(2πv)
-	v, sign := u, 1.0
-	if v > 0.5 {
-		v = 1 - v
-	}
-	if v > 0.25 {
-		v, sign = 0.5-v, -1
-	}
-	x := twoPi * v
-	x2 := x * x
-	c := 1 + x2*(-1.0/2+x2*(1.0/24+x2*(-1.0/720+x2*(1.0/40320+x2*(-1.0/3628800+x2*(1.0/479001600+x2*(-1.0/87178291200)))))))
-	return sign * c
 }
 
 // At returns the standard normal sample for (step, channel c, global row y,

@@ -2,6 +2,7 @@ package sampler
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -159,24 +160,6 @@ func BenchmarkNoiseFill(b *testing.B) {
 	}
 }
 
-func TestFastMath(t *testing.T) {
-	for i := 0; i <= 100000; i++ {
-		u := (float64(i) + 0.5) / 100001
-		if d := math.Abs(fastLog(u) - math.Log(u)); d > 1e-9 {
-			t.Fatalf("fastLog(%g) off by %g", u, d)
-		}
-		v := float64(i) / 100001
-		if d := math.Abs(cos2Pi(v) - math.Cos(2*math.Pi*v)); d > 1e-9 {
-			t.Fatalf("cos2Pi(%g) off by %g", v, d)
-		}
-	}
-	for _, u := range []float64{0.5 / (1 << 32), 1e-300, 1} {
-		if d := math.Abs(fastLog(u) - math.Log(u)); d > 1e-9*math.Max(1, math.Abs(math.Log(u))) {
-			t.Errorf("fastLog(%g) = %g, want %g", u, fastLog(u), math.Log(u))
-		}
-	}
-}
-
 // Filling the parts of a split region gives the same noise as filling it whole.
 func TestRegionSplit(t *testing.T) {
 	n := Noise{Seed: 9}
@@ -198,6 +181,40 @@ func TestRegionSplit(t *testing.T) {
 					t.Fatalf("%+v split %d differs at %d", r, k, i)
 				}
 			}
+		}
+	}
+}
+
+// The ziggurat must follow the normal CDF: Kolmogorov–Smirnov distance on 1e6 samples,
+// and the tail masses beyond 2, 3 and R (the ziggurat's tail region).
+func TestNoiseDistribution(t *testing.T) {
+	const n = 1 << 20
+	n0 := Noise{Seed: 2024}
+	v := make([]float64, 0, n)
+	for y := 0; len(v) < n; y++ {
+		for x := 0; x < 1024; x++ {
+			v = append(v, float64(n0.At(1, 0, y, x)))
+		}
+	}
+	slices.Sort(v)
+	ks := 0.0
+	for i, x := range v {
+		c := 0.5 * math.Erfc(-x/math.Sqrt2)
+		ks = math.Max(ks, math.Max(math.Abs(c-float64(i)/n), math.Abs(c-float64(i+1)/n)))
+	}
+	if ks > 1.8/math.Sqrt(n) { // ≈ p < 0.003
+		t.Errorf("KS distance %.5f too large", ks)
+	}
+	for _, thr := range []float64{2, 3, zigR} {
+		cnt := 0
+		for _, x := range v {
+			if math.Abs(x) > thr {
+				cnt++
+			}
+		}
+		want := math.Erfc(thr/math.Sqrt2) * n
+		if math.Abs(float64(cnt)-want) > 5*math.Sqrt(want)+1 {
+			t.Errorf("|x| > %.2f: %d samples, want %.0f", thr, cnt, want)
 		}
 	}
 }

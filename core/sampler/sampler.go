@@ -82,20 +82,31 @@ func (s *Sampler) Step(i int, x, x0hat, y []float32, r Region) {
 	if i < 0 || i >= s.Sched.T() {
 		panic(fmt.Sprintf("sampler: step %d outside 0..%d", i, s.Sched.T()-1))
 	}
-	if s.Clip {
-		clamp(x0hat)
-	}
 	if i == 0 {
+		if s.Clip {
+			clamp(x0hat)
+		}
 		copy(x, x0hat)
 		return
 	}
 	switch s.Kind {
 	case Deterministic:
 		k, m, j := float32(s.Sched.DetK[i]), float32(s.Sched.DetM[i]), float32(s.Sched.DetJ[i])
+		if !s.Clip {
+			for n := range x {
+				x[n] = k*x0hat[n] + m*x[n] + j*y[n]
+			}
+			return
+		}
 		for n := range x {
-			x[n] = k*x0hat[n] + m*x[n] + j*y[n]
+			v := min(max(x0hat[n], -1), 1) // clamp fused into the step: one pass over memory
+			x0hat[n] = v
+			x[n] = k*v + m*x[n] + j*y[n]
 		}
 	case Stochastic:
+		if s.Clip {
+			clamp(x0hat)
+		}
 		a, b := float32(s.Sched.CoefXt[i]), float32(s.Sched.CoefX0[i])
 		std := float32(s.Sched.PosteriorStd[i])
 		n := 0
