@@ -394,4 +394,3 @@ func constant(v []float32) bool {
 	}
 	return true
 }
-
