@@ -42,7 +42,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "build resshift-plugin:", err)
 		return 1
 	}
-	if packDir, err = filepath.Abs("../../core/testdata/models/pointwise-x4"); err != nil {
+	if packDir, err = filepath.Abs("../../core/testdata/models/oracle-x4"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
