@@ -25,6 +25,8 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+
+	"github.com/resshift/resshift/internal/testimg"
 )
 
 // ---- building ---------------------------------------------------------------
@@ -57,22 +59,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// moduleRoot is the directory holding go.mod above the test's directory.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			t.Fatal("go.mod not found above " + wd)
-		}
-	}
-}
+func moduleRoot(t testing.TB) string { return testimg.ModuleRoot(t) }
 
 func goTool() string {
 	if p, err := exec.LookPath("go"); err == nil {

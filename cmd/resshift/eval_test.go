@@ -10,32 +10,12 @@ import (
 
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/resample"
+
+	"github.com/resshift/resshift/internal/testimg"
 )
 
-// evalData returns ../shared/data/eval (next to the module root, the folder
-// holding go.mod) or skips the test.
-func evalData(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data", "eval")
-	if fi, err := os.Stat(data); err != nil || !fi.IsDir() {
-		t.Skipf("evaluation data not present at %s", data)
-	}
-	return data
-}
+// evalData returns ../shared/data/eval or skips the test.
+func evalData(t *testing.T) string { return testimg.DataDir(t, "eval") }
 
 // readReport reads an eval JSON report.
 func readReport(t *testing.T, path string) evalReportJSON {

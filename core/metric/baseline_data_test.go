@@ -8,33 +8,11 @@ import (
 	"testing"
 
 	"github.com/resshift/resshift/core/resample"
+
+	"github.com/resshift/resshift/internal/testimg"
 )
 
-// dataDir locates ../shared/data relative to the module root (the directory
-// holding go.mod, found by walking up from the working directory) and skips
-// the test when it is absent.
-func dataDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if fi, err := os.Stat(data); err != nil || !fi.IsDir() {
-		t.Skipf("evaluation data not present at %s", data)
-	}
-	return data
-}
+func dataDir(t testing.TB) string { return testimg.DataDir(t) }
 
 func loadPNG(t testing.TB, path string) *Image {
 	t.Helper()
