@@ -248,9 +248,13 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 	for k := range regions {
 		regions[k] = r.region(tiles[min(k, len(tiles)-1)])
 	}
+	// Each pass below also writes the scaled input of the next denoiser call while its part is
+	// still in cache (one pass over memory instead of two).
+	first := r.steps - 1
 	forParts(regions, func(k int, p sampler.Part) {
-		o := k*xsz + p.Off
-		r.samp.Prior(r.x[o:o+p.Len()], prior[o:o+p.Len()], p.Region)
+		o, l := k*xsz+p.Off, p.Len()
+		r.samp.Prior(r.x[o:o+l], prior[o:o+l], p.Region)
+		r.samp.ScaleInput(r.xin[o:o+l], r.x[o:o+l], first)
 	})
 	d := m.Denoiser
 	in := []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.xin}, {Shape: []int64{int64(r.n)}}, {Shape: r.shape(3, r.th, r.tw), F32: r.lq}}
@@ -267,10 +271,6 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 		if err := ctx.Err(); err != nil {
 			return canceled(ctx)
 		}
-		forParts(regions, func(k int, p sampler.Part) {
-			o := k*xsz + p.Off
-			r.samp.ScaleInput(r.xin[o:o+p.Len()], r.x[o:o+p.Len()], i)
-		})
 		for k := range r.ts {
 			r.ts[k], r.tf[k] = int64(i), float32(i)
 		}
@@ -279,12 +279,14 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 		}
 		st.DenoiserCalls++
 		forParts(regions, func(k int, p sampler.Part) {
-			o := k*xsz + p.Off
-			r.samp.Step(i, r.x[o:o+p.Len()], r.x0[o:o+p.Len()], prior[o:o+p.Len()], p.Region)
+			o, l := k*xsz+p.Off, p.Len()
+			r.samp.Step(i, r.x[o:o+l], r.x0[o:o+l], prior[o:o+l], p.Region)
+			if i > 0 {
+				r.samp.ScaleInput(r.xin[o:o+l], r.x[o:o+l], i-1)
+			}
 		})
 		if r.opt.Progress != nil && step+1 < r.steps {
-			first := tiles[0].Index
-			if err := r.opt.Progress(Progress{TilesDone: first, Tiles: r.plan.Len(), Step: step + 1, Steps: r.steps}); err != nil {
+			if err := r.opt.Progress(Progress{TilesDone: tiles[0].Index, Tiles: r.plan.Len(), Step: step + 1, Steps: r.steps}); err != nil {
 				return newKindError(ErrCanceled, "core: cancelled by progress callback: "+err.Error(), err)
 			}
 		}
