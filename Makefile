@@ -121,7 +121,7 @@ pytestdeps:
 
 ## train / export: the default model (see training/README.md). Resumes from training/runs/default.
 train: pydeps
-	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/default
+	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/default --arch res48 --iters 10000 --lr 5e-4 --warmup 300 --clip 1 --val-every 500
 
 export: pydeps
 	$(PY) -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4

@@ -47,7 +47,7 @@ class Schedule:
         self.det_k = 1 - eta_prev + sq_prev * sqrt_eta - sq_prev / sqrt_eta
 
     def _g(self, arr, t: torch.Tensor) -> torch.Tensor:
-        return torch.as_tensor(arr, dtype=torch.float32)[t].view(-1, 1, 1, 1)
+        return torch.as_tensor(arr, dtype=torch.float32, device=t.device)[t].view(-1, 1, 1, 1)
 
     def q_sample(self, x0, y, t, noise):
         return x0 + self._g(self.eta, t) * (y - x0) + self.cfg.kappa * self._g(self.sqrt_eta, t) * noise
