@@ -3,7 +3,7 @@
     make build && /usr/bin/python3 -m training.samples --out docs/samples.png
 
 Each row: a crop of the LR photo upscaled ×4 with PyTorch bicubic (left) and with `build/resshift upscale`
-(default model, deterministic sampler; right). The crops are 96×96 LR pixels (384×384 shown).
+(default model and sampler; right). The crops are 96×96 LR pixels (384×384 shown).
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def main(argv=None):
     canvas = Image.new("RGB", (2 * W + 3 * gap, len(rows) * (H + gap) + gap + head), "white")
     d = ImageDraw.Draw(canvas)
     d.text((gap, 6), "bicubic (PyTorch)", fill="black")
-    d.text((2 * gap + W, 6), "resshift-lite-x4 (deterministic)", fill="black")
+    d.text((2 * gap + W, 6), "resshift-lite-x4 (stochastic, seed 12345)", fill="black")
     for k, (a, b, name) in enumerate(rows):
         y = head + gap + k * (H + gap)
         canvas.paste(a, (gap, y))
