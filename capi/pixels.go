@@ -137,31 +137,6 @@ func toImage(px unsafe.Pointer, l layout) *imageio.Image {
 	return img
 }
 
-// quant8 and quant16 round v ∈ [-1, 1] to an integer level exactly as
-// core/imageio's encoder does, so that pixels out of the C ABI equal those
-// of an image the engine encodes losslessly.
-func quant8(v float32) uint8 {
-	x := (v+1)*127.5 + 0.5
-	if x <= 0 {
-		return 0
-	}
-	if x >= 255 {
-		return 255
-	}
-	return uint8(x)
-}
-
-func quant16(v float32) uint16 {
-	x := (float64(v)+1)*32767.5 + 0.5
-	if x <= 0 {
-		return 0
-	}
-	if x >= 65535 {
-		return 65535
-	}
-	return uint16(x)
-}
-
 // writePixels interleaves the engine's result into dst (rows dstStride bytes
 // apart) with the layout's channels and depth. Gray outputs are the mean of
 // the three planes (exactly the plane where they agree), like core/imageio.
@@ -192,9 +167,9 @@ func writePixels(dst unsafe.Pointer, dstStride uintptr, img *imageio.Image, l la
 			for c := 0; c < l.ch; c++ {
 				j := x*l.ch + c
 				if l.bits == 8 {
-					row[j] = quant8(v[c])
+					row[j] = imageio.Quant8(v[c])
 				} else {
-					binary.NativeEndian.PutUint16(row[2*j:], quant16(v[c]))
+					binary.NativeEndian.PutUint16(row[2*j:], imageio.Quant16(v[c]))
 				}
 			}
 		}

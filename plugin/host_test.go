@@ -79,7 +79,7 @@ func TestHostInfo(t *testing.T) {
 		t.Errorf("info %+v (host pid %d)", info, h.PID())
 	}
 	d := info.Defaults
-	if d.Sampler != "deterministic" || d.Seed == nil || *d.Seed != 12345 || d.Tile != 32 || d.Overlap == nil || d.Batch != 1 {
+	if d.Sampler != "stochastic" || d.Seed == nil || *d.Seed != 12345 || d.Tile != 32 || d.Overlap == nil || d.Batch != 1 {
 		t.Errorf("defaults %+v", d)
 	}
 	if info.MaxInputBytes != imageio.DefaultMaxFileBytes || info.MaxInputPixels != imageio.DefaultMaxPixels {

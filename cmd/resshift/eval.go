@@ -358,31 +358,6 @@ func evalOne(ctx context.Context, im *evalImage, p evalPair, scale int, lim imag
 	return nil
 }
 
-// quant8 rounds v ∈ [-1, 1] to 8 bits exactly as the encoder does
-// (round((v+1)·127.5), clamped, in float32).
-func quant8(v float32) uint8 {
-	x := (v+1)*127.5 + 0.5
-	if x <= 0 {
-		return 0
-	}
-	if x >= 255 {
-		return 255
-	}
-	return uint8(x)
-}
-
-// quant16 is quant8 for 16 bits.
-func quant16(v float32) uint16 {
-	x := (float64(v)+1)*32767.5 + 0.5
-	if x <= 0 {
-		return 0
-	}
-	if x >= 65535 {
-		return 65535
-	}
-	return uint16(x)
-}
-
 // toMetric converts a decoded or upscaled image to what the encoder would
 // write: grey images as one band (the mean of the planes, as Encode does),
 // 8 or 16 bits by Depth. Alpha is ignored.
@@ -406,7 +381,7 @@ func toMetric(img *imageio.Image) *metric.Image {
 		m.Pix16 = make([]uint16, m.C*n)
 		for i := 0; i < n; i++ {
 			for c := 0; c < m.C; c++ {
-				m.Pix16[i*m.C+c] = quant16(sample(i, c))
+				m.Pix16[i*m.C+c] = imageio.Quant16(sample(i, c))
 			}
 		}
 		return m
@@ -414,7 +389,7 @@ func toMetric(img *imageio.Image) *metric.Image {
 	m.Pix = make([]uint8, m.C*n)
 	for i := 0; i < n; i++ {
 		for c := 0; c < m.C; c++ {
-			m.Pix[i*m.C+c] = quant8(sample(i, c))
+			m.Pix[i*m.C+c] = imageio.Quant8(sample(i, c))
 		}
 	}
 	return m

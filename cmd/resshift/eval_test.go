@@ -150,8 +150,8 @@ func TestQuant8MatchesEncoder(t *testing.T) {
 		v    float32
 		want uint8
 	}{{-1, 0}, {-2, 0}, {1, 255}, {1.5, 255}, {0, 128}, {-1 + 0.6/127.5, 1}, {-1 + 0.49/127.5, 0}, {float32(100)/127.5 - 1, 100}} {
-		if got := quant8(c.v); got != c.want {
-			t.Errorf("quant8(%v) = %d, want %d", c.v, got, c.want)
+		if got := imageio.Quant8(c.v); got != c.want {
+			t.Errorf("imageio.Quant8(%v) = %d, want %d", c.v, got, c.want)
 		}
 	}
 	// The same as encoding and decoding through libvips.

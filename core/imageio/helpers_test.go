@@ -197,7 +197,7 @@ func at(img *Image, c, x, y int) float32 {
 	return img.RGB[(c*img.Height+y)*img.Width+x]
 }
 
-func to8(v float32) int { return int(quant8(v)) }
+func to8(v float32) int { return int(Quant8(v)) }
 
 func mustDecode(t testing.TB, data []byte) *Image {
 	t.Helper()

@@ -82,8 +82,9 @@ const (
 	formatF32
 )
 
-// quant8 rounds v ∈ [-1, 1] to an 8-bit level.
-func quant8(v float32) uint8 {
+// Quant8 rounds v ∈ [-1, 1] to an 8-bit level exactly as Encode does (round((v+1)·127.5), clamped);
+// hosts that hand out raw pixels use it so their pixels equal an encoded image's.
+func Quant8(v float32) uint8 {
 	x := (v+1)*127.5 + 0.5
 	if x <= 0 {
 		return 0
@@ -94,8 +95,8 @@ func quant8(v float32) uint8 {
 	return uint8(x)
 }
 
-// quant16 rounds v ∈ [-1, 1] to a 16-bit level.
-func quant16(v float32) uint16 {
+// Quant16 is Quant8 for 16-bit levels.
+func Quant16(v float32) uint16 {
 	x := (float64(v)+1)*32767.5 + 0.5
 	if x <= 0 {
 		return 0
@@ -126,7 +127,7 @@ func pack(planes [][]float32, n, depth int) []byte {
 		out := make([]byte, n*bands)
 		for b, p := range planes {
 			for i, v := range p[:n] {
-				out[i*bands+b] = quant8(v)
+				out[i*bands+b] = Quant8(v)
 			}
 		}
 		return out
@@ -134,7 +135,7 @@ func pack(planes [][]float32, n, depth int) []byte {
 	s := make([]uint16, n*bands)
 	for b, p := range planes {
 		for i, v := range p[:n] {
-			s[i*bands+b] = quant16(v)
+			s[i*bands+b] = Quant16(v)
 		}
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), 2*len(s))
