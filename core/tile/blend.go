@@ -21,7 +21,7 @@ type RowSink func(y int, rows []float32, n int) error
 // accumulator of channels × min(TileH·scale, height) × width HR values
 // (a ring of rows), one row-weight sum per band row, one column-weight sum
 // per output column and a float32 hand-off buffer of at most
-// (Tile-Overlap)·scale rows; see [Blender.Bytes]. Weight sums are not stored
+// min((Tile-Overlap)·scale, 64) rows; see [Blender.Bytes]. Weight sums are not stored
 // per pixel: the weights are separable and the tiles form a grid, so the total
 // weight of a pixel is Σcols wx · Σrows wy.
 //
@@ -57,6 +57,9 @@ type Blender struct {
 
 var errClosed = errors.New("tile: blender closed")
 
+// maxChunk is the most output rows handed to the sink per call.
+const maxChunk = 64
+
 // NewBlender returns a blender for the tiles of p upscaled by scale
 // (1..MaxScale), with channels (>= 1) channels, writing finished rows to sink.
 func NewBlender(p *Plan, scale, channels int, sink RowSink) (*Blender, error) {
@@ -80,7 +83,9 @@ func NewBlender(p *Plan, scale, channels int, sink RowSink) (*Blender, error) {
 	}
 	b.band = min(p.TileH*scale, b.h)
 	step := p.Config.Tile - p.Config.Overlap
-	b.chunk = min(step*scale, b.band)
+	// Hand rows to the sink in pieces of at most maxChunk rows: the hand-off buffer then stays small
+	// (it would otherwise be a second band-sized buffer for wide images).
+	b.chunk = min(step*scale, b.band, maxChunk)
 	b.acc = make([]float64, channels*b.band*b.w)
 	b.sy = make([]float64, b.band)
 	b.out = make([]float32, channels*b.chunk*b.w)
