@@ -5,21 +5,9 @@ import (
 	"math"
 	"path/filepath"
 	"testing"
-)
 
-// RESSHIFT.md §1.3, T = 4, κ = 2, p = 0.3, min_noise_level = 0.2,
-// etas_end = 0.99, one row per code index i. Its input-scale column is the
-// latent rule 1/sqrt(κ²η+1).
-var resshiftT4 = struct {
-	sqrtEta, eta, coefXt, coefX0, std, latentScale []float64
-}{
-	sqrtEta:     []float64{0.1000000000, 0.5200963722, 0.7613819906, 0.9900000000},
-	eta:         []float64{0.0100000000, 0.2705002364, 0.5797025356, 0.9801000000},
-	coefXt:      []float64{0, 0.0369685444, 0.4666190326, 0.5914728453},
-	coefX0:      []float64{1, 0.9630314556, 0.5333809674, 0.4085271547},
-	std:         []float64{0, 0.1962683322, 0.7596832965, 0.9732917907},
-	latentScale: []float64{0.9805806757, 0.6930419746, 0.5489196726, 0.4508164918},
-}
+	"github.com/resshift/resshift/internal/golden"
+)
 
 // info --json carries the schedule table; checked against RESSHIFT.md for the
 // embedded pixel-space model (input scale 1/(3κ·sqrt_eta+1)) and the latent
@@ -77,19 +65,21 @@ func TestInfoJSONSchedule(t *testing.T) {
 			if got.Steps != 4 || d.Kappa != 2 || d.Power != 0.3 || d.MinNoiseLevel != 0.2 || d.EtasEnd != 0.99 {
 				t.Skipf("model %s has other diffusion parameters (%+v) than RESSHIFT.md's T=4 table", got.Model, d)
 			}
-			tab := resshiftT4
+			tab := golden.T4
 			cols := []struct {
 				key  string
 				want []float64
 			}{
-				{"sqrt_eta", tab.sqrtEta}, {"eta", tab.eta}, {"posterior_mean_coef_xt", tab.coefXt},
-				{"posterior_mean_coef_x0", tab.coefX0}, {"posterior_std", tab.std},
+				{"sqrt_eta", golden.Column(tab, golden.SqrtEta)}, {"eta", golden.Column(tab, golden.Eta)},
+				{"posterior_mean_coef_xt", golden.Column(tab, golden.CoefXt)},
+				{"posterior_mean_coef_x0", golden.Column(tab, golden.CoefX0)},
+				{"posterior_std", golden.Column(tab, golden.PosteriorStd)},
 			}
 			if c.space == "latent" {
 				cols = append(cols, struct {
 					key  string
 					want []float64
-				}{"input_scale", tab.latentScale})
+				}{"input_scale", golden.Column(tab, golden.InputScaleLatent)})
 			}
 			for _, col := range cols {
 				for i, w := range col.want {
