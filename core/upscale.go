@@ -297,7 +297,6 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 			return err
 		}
 	}
-	clamp(r.hrAll())
 	return nil
 }
 
@@ -338,13 +337,6 @@ func forParts(regions []sampler.Region, fn func(k int, p sampler.Part)) {
 		}()
 	}
 	wg.Wait()
-}
-
-func (r *run) hrAll() []float32 {
-	if r.img != nil {
-		return r.img
-	}
-	return r.x
 }
 
 func clamp(v []float32) {
