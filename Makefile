@@ -119,9 +119,12 @@ pytestdeps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-numpy python3-pil >/dev/null; \
 	fi
 
-## train / export: the default model (see training/README.md). Resumes from training/runs/default.
+## train / export: the default model (see training/README.md), in two resumable stages:
+## stage 1 learns ×4 with the journal κ = 2; stage 2 starts from its weights, trains with κ = 0.25 (the shipped value)
+## and takes half of each batch from the sampler's own states (--chain 0.5).
 train: pydeps
-	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/default --arch res48 --iters 10000 --lr 5e-4 --warmup 300 --clip 1 --val-every 500
+	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/stage1 --arch res48 --kappa 2 --iters 10000 --lr 5e-4 --warmup 300 --clip 1 --val-every 500
+	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/default --init training/runs/stage1/ckpt.pt --kappa 0.25 --chain 0.5 --iters 16000 --lr 4e-4 --warmup 200 --clip 1 --val-every 1000
 
 export: pydeps
 	$(PY) -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4

@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from .diffusion import DiffusionConfig, Schedule
+from .diffusion import Schedule, config_of
 from .imresize import upsample_torch
 from .model import build, count_params
 
@@ -28,7 +28,7 @@ def main(argv=None):
     st = torch.load(args.ckpt, map_location="cpu")
     model = build(st["arch"]).eval()
     model.load_state_dict(st["ema"])
-    sched = Schedule(DiffusionConfig())
+    sched = Schedule(config_of(st))
     g = torch.Generator().manual_seed(0)
     lq = torch.rand(1, 3, args.size, args.size, generator=g) * 2 - 1
     times = []

@@ -20,6 +20,11 @@ class DiffusionConfig:
     etas_end: float = 0.99
 
 
+def config_of(ckpt: dict) -> DiffusionConfig:
+    """The diffusion settings a checkpoint was trained with (checkpoints without them used the journal recipe)."""
+    return DiffusionConfig(**ckpt.get("diffusion", {}))
+
+
 class Schedule:
     def __init__(self, cfg: DiffusionConfig):
         self.cfg = cfg
@@ -54,6 +59,25 @@ class Schedule:
 
     def scale_input(self, x, t):
         return x * self._g(self.input_scale, t)
+
+    @torch.no_grad()
+    def rollout(self, model, lq, y, t, clip=True):
+        """The stochastic sampler's state x_t for each sample's own timestep t (code index), reached from the prior
+        with `model` (no gradient): the inputs the network meets at sampling time, for training on them."""
+        T = self.cfg.steps
+        x = y + self.cfg.kappa * float(self.sqrt_eta[-1]) * torch.randn_like(y)
+        for i in reversed(range(1, T)):
+            idx = (t < i).nonzero(as_tuple=True)[0]  # samples whose target state lies below step i
+            if idx.numel() == 0:
+                break
+            ti = torch.full((idx.numel(),), i, dtype=torch.int64, device=y.device)
+            xi = x[idx]
+            x0 = model(self.scale_input(xi, ti), ti, lq[idx], y[idx])
+            if clip:
+                x0 = x0.clamp(-1, 1)
+            x[idx] = (float(self.coef_xt[i]) * xi + float(self.coef_x0[i]) * x0
+                      + float(self.post_std[i]) * torch.randn_like(xi))
+        return x
 
     @torch.no_grad()
     def sample(self, model, lq, y, kind: str = "deterministic", generator=None, clip=True):

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .diffusion import config_of
 from .model import build, count_params
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +40,7 @@ space       = "pixel"
 
 [diffusion]
 steps           = 4
-kappa           = 2.0
+kappa           = {kappa}
 schedule        = "exponential"
 power           = 0.3
 min_noise_level = 0.2
@@ -89,7 +90,8 @@ def main(argv=None):
                                     "y": {0: "n", 2: "H", 3: "W"}, "x0": {0: "n", 2: "H", 3: "W"}})
     os.replace(tmp, out / "denoiser.onnx")
     (out / "model.toml").write_text(MANIFEST.format(name=args.name, version=args.version, params=count_params(model) / 1e6,
-                                                    tile=args.tile, overlap=args.overlap))
+                                                    tile=args.tile, overlap=args.overlap,
+                                                    kappa=config_of(st).kappa))
     # reference cases: two sizes, two batch sizes, all timesteps
     gen = _gen()
     cases = []
@@ -104,7 +106,8 @@ def main(argv=None):
     with open(out / "reference.json", "w") as f:
         json.dump({"pack": args.name, "tolerance": 1e-4, "cases": cases}, f, separators=(",", ":"))
         f.write("\n")
-    info = {"step": st.get("step"), "val": st.get("val"), "params": count_params(model), "arch": st["arch"]}
+    info = {"step": st.get("step"), "val": st.get("val"), "params": count_params(model), "arch": st["arch"],
+            "diffusion": vars(config_of(st))}
     (out / "export.json").write_text(json.dumps(info, indent=1) + "\n")
     print(json.dumps(info))
 

@@ -64,6 +64,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--arch", default="lite", choices=sorted(ARCHS))
     ap.add_argument("--clip", type=float, default=1.0, help="gradient norm clip (0 = off)")
+    ap.add_argument("--kappa", type=float, default=2.0,
+                    help="noise variance scale kappa of RESSHIFT.md §1 (journal recipe: 2.0); a resumed run keeps its own")
+    ap.add_argument("--chain", type=float, default=0.0,
+                    help="fraction of each batch whose x_t is the stochastic sampler's own state (rolled out from the "
+                         "prior with the current weights) instead of q_sample from the true x0")
+    ap.add_argument("--init", default="",
+                    help="warm start: take the weights (model and EMA) of this checkpoint, fresh optimiser and step 0")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -75,9 +82,14 @@ def main(argv=None):
 
     ck = Path(args.out) / "ckpt.pt"
     ARCH = ARCHS[args.arch]
-    if ck.exists():  # a resumed run keeps its own architecture
-        ARCH = torch.load(ck, map_location="cpu")["arch"]
-    sched = Schedule(DiffusionConfig())
+    diff = {"kappa": args.kappa}
+    if ck.exists():  # a resumed run keeps its own architecture and diffusion settings
+        prev = torch.load(ck, map_location="cpu")
+        ARCH = prev["arch"]
+        diff = prev.get("diffusion", {"kappa": 2.0})
+    elif args.init:
+        ARCH = torch.load(args.init, map_location="cpu")["arch"]
+    sched = Schedule(DiffusionConfig(**diff))
     model = build(ARCH).to(dev)
     ema = build(ARCH).to(dev)
     ema.load_state_dict(model.state_dict())
@@ -95,7 +107,12 @@ def main(argv=None):
         step, best = st["step"], st.get("best", -1.0)
         torch.set_rng_state(st["rng"])
         print(f"resumed from {ck} at step {step}", flush=True)
-    (out / "config.json").write_text(json.dumps({"arch": ARCH, "args": vars(args), "params": count_params(model)}, indent=1))
+    elif args.init:
+        st = torch.load(args.init, map_location=dev)
+        model.load_state_dict(st.get("model", st["ema"]))
+        ema.load_state_dict(st["ema"])
+        print(f"warm start from the weights of {args.init} (step {st.get('step')})", flush=True)
+    (out / "config.json").write_text(json.dumps({"arch": ARCH, "diffusion": diff, "args": vars(args), "params": count_params(model)}, indent=1))
 
     train_imgs, val_imgs = load_images(args.data)
     sampler = CropSampler(train_imgs, crop=args.crop, seed=args.seed + step)
@@ -112,7 +129,7 @@ def main(argv=None):
 
     def checkpoint():
         save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                     "step": step, "best": best, "rng": torch.get_rng_state(), "arch": ARCH}, ck)
+                     "step": step, "best": best, "rng": torch.get_rng_state(), "arch": ARCH, "diffusion": diff}, ck)
 
     def validate():
         ema.eval()
@@ -140,6 +157,9 @@ def main(argv=None):
         t = torch.randint(0, sched.cfg.steps, (hr.shape[0],), device=dev)
         noise = torch.randn_like(hr)
         xt = sched.q_sample(hr, y, t, noise)
+        m = int(round(args.chain * hr.shape[0]))
+        if m > 0:
+            xt[:m] = sched.rollout(model, lq[:m], y[:m], t[:m])
         pred = model(sched.scale_input(xt, t), t, lq, y)
         loss = F.mse_loss(pred, hr) + F.l1_loss(pred, hr)
         opt.zero_grad(set_to_none=True)
@@ -164,9 +184,11 @@ def main(argv=None):
         if step % args.val_every == 0:
             v = validate()
             rec = {"step": step, "val_psnr_y": v}
-            if v["deterministic"] > best:
-                best = v["deterministic"]
-                save_atomic({"ema": ema.state_dict(), "step": step, "val": v, "arch": ARCH}, out / "best_ema.pt")
+            score = max(v["deterministic"], v["stochastic"])  # the better sampler ships
+            if score > best:
+                best = score
+                save_atomic({"ema": ema.state_dict(), "step": step, "val": v, "arch": ARCH, "diffusion": diff},
+                            out / "best_ema.pt")
             logf.write(json.dumps(rec) + "\n")
             logf.flush()
             print(json.dumps(rec), flush=True)
@@ -175,7 +197,7 @@ def main(argv=None):
         if step % args.ckpt_every == 0:
             checkpoint()
     checkpoint()
-    save_atomic({"ema": ema.state_dict(), "step": step, "arch": ARCH}, out / "last_ema.pt")
+    save_atomic({"ema": ema.state_dict(), "step": step, "arch": ARCH, "diffusion": diff}, out / "last_ema.pt")
     print(f"stopped at step {step}", flush=True)
 
 
