@@ -62,10 +62,12 @@ func TestInfoJSONSchedule(t *testing.T) {
 					}
 				}
 			}
-			if got.Steps != 4 || d.Kappa != 2 || d.Power != 0.3 || d.MinNoiseLevel != 0.2 || d.EtasEnd != 0.99 {
-				t.Skipf("model %s has other diffusion parameters (%+v) than RESSHIFT.md's T=4 table", got.Model, d)
+			// RESSHIFT.md's T=4 table (κ = 2), or the generated κ = 0.25 one of the default model.
+			tabs := map[float64][]golden.Row{2: golden.T4, 0.25: golden.T4Kappa025}
+			tab, ok := tabs[d.Kappa]
+			if got.Steps != 4 || !ok || d.Power != 0.3 || d.MinNoiseLevel != 0.2 || d.EtasEnd != 0.99 {
+				t.Fatalf("model %s: diffusion parameters %+v match no golden table", got.Model, d)
 			}
-			tab := golden.T4
 			cols := []struct {
 				key  string
 				want []float64

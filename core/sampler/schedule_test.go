@@ -38,13 +38,17 @@ func TestScheduleGolden(t *testing.T) {
 		name   string
 		T      int
 		mnl    float64
+		kappa  float64
 		golden [][6]float64
 	}{
-		{"T15", 15, 0.04, golden15},
-		{"T4", 4, 0.2, golden4},
+		{"T15", 15, 0.04, 2, golden15},
+		{"T4", 4, 0.2, 2, golden4},
+		{"T4-kappa0.25", 4, 0.2, 0.25, golden.T4Kappa025}, // κ < 1: sqrt_eta starts at min_noise_level itself
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := mustSchedule(t, params(tc.T, tc.mnl, true))
+			p := params(tc.T, tc.mnl, true)
+			p.Kappa = tc.kappa
+			s := mustSchedule(t, p)
 			if s.T() != tc.T {
 				t.Fatalf("T() = %d", s.T())
 			}
@@ -75,8 +79,8 @@ func TestScheduleGolden(t *testing.T) {
 					t.Errorf("det coefficients[%d] do not sum to 1", i)
 				}
 			}
-			if d := math.Abs(s.PriorStd() - 1.98); d > 1e-12 {
-				t.Errorf("prior std = %v, want 1.98", s.PriorStd())
+			if d := math.Abs(s.PriorStd() - tc.kappa*0.99); d > 1e-12 {
+				t.Errorf("prior std = %v, want κ·0.99 = %v", s.PriorStd(), tc.kappa*0.99)
 			}
 		})
 	}

@@ -40,6 +40,20 @@ class TestSchedule(unittest.TestCase):
         self.assertAlmostEqual(float(s.sqrt_eta[-1]), 0.99, places=12)
         self.assertAlmostEqual(float(s.post_std[0]), 0.0, places=12)
 
+    def test_matches_generated_table(self):
+        # internal/golden/gen_kappa.py: an independent implementation (the Go tests use its κ = 0.25 rows)
+        import importlib.util
+        from pathlib import Path
+        path = Path(__file__).resolve().parents[2] / "internal" / "golden" / "gen_kappa.py"
+        spec = importlib.util.spec_from_file_location("gen_kappa", path)
+        gen = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(gen)
+        for kappa in (2.0, 0.25, 1.0):
+            s = Schedule(DiffusionConfig(kappa=kappa))
+            for i, row in enumerate(gen.table(kappa)):
+                for got, w in zip((s.sqrt_eta[i], s.eta[i], s.coef_xt[i], s.coef_x0[i], s.post_std[i]), row):
+                    self.assertAlmostEqual(float(got), w, places=12)
+
     def test_config_of(self):
         self.assertEqual(config_of({}).kappa, 2.0)
         self.assertEqual(config_of({"diffusion": {"kappa": 0.25}}).kappa, 0.25)
