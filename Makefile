@@ -124,10 +124,10 @@ pytestdeps:
 ## and takes half of each batch from the sampler's own states (--chain 0.5).
 train: pydeps
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/stage1 --arch res48 --kappa 2 --iters 10000 --lr 5e-4 --warmup 300 --clip 1 --val-every 500
-	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/default --init training/runs/stage1/ckpt.pt --kappa 0.25 --chain 0.5 --iters 16000 --lr 4e-4 --warmup 200 --clip 1 --val-every 1000
+	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/default --init training/runs/stage1/ckpt.pt --kappa 0.25 --chain 0.5 --iters 15000 --lr 4e-4 --warmup 200 --clip 1 --val-every 1000
 
 export: pydeps
-	$(PY) -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4
+	$(PY) -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4 --version 2
 
 ## bench / eval: speed and quality of the default model (eval needs ../shared/data).
 bench: build
