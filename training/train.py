@@ -72,6 +72,10 @@ def main(argv=None):
     ap.add_argument("--init", default="",
                     help="warm start: take the weights (model and EMA) of this checkpoint, fresh optimiser and step 0")
     args = ap.parse_args(argv)
+    if not 0.0 <= args.chain <= 1.0:
+        ap.error(f"--chain: must be a fraction in [0, 1], got {args.chain}")
+    if not args.kappa > 0:
+        ap.error(f"--kappa: must be > 0, got {args.kappa}")
 
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
@@ -88,6 +92,8 @@ def main(argv=None):
         ARCH = prev["arch"]
         diff = prev.get("diffusion", {"kappa": 2.0})
     elif args.init:
+        if not Path(args.init).is_file():
+            ap.error(f"--init {args.init}: no such checkpoint (for `make train`, stage 1 writes training/runs/stage1/ckpt.pt)")
         ARCH = torch.load(args.init, map_location="cpu")["arch"]
     sched = Schedule(DiffusionConfig(**diff))
     model = build(ARCH).to(dev)
