@@ -112,7 +112,7 @@ def main(argv=None):
         opt.load_state_dict(st["opt"])
         step, best = st["step"], st.get("best", -1.0)
         torch.set_rng_state(st["rng"])
-        print(f"resumed from {ck} at step {step}", flush=True)
+        print(f"resumed from {ck} at step {step} (architecture and κ = {diff['kappa']} from the checkpoint)", flush=True)
     elif args.init:
         st = torch.load(args.init, map_location=dev)
         model.load_state_dict(st.get("model", st["ema"]))
