@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import CropSampler, load_images, psnr_y, val_set
-from .diffusion import DiffusionConfig, Schedule
+from .diffusion import DiffusionConfig, Schedule, config_of
 from .model import build, count_params
 
 ARCHS = {
@@ -84,18 +84,18 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     dev = torch.device(args.device)
 
-    ck = Path(args.out) / "ckpt.pt"
-    ARCH = ARCHS[args.arch]
-    diff = {"kappa": args.kappa}
-    if ck.exists():  # a resumed run keeps its own architecture and diffusion settings
-        prev = torch.load(ck, map_location="cpu")
-        ARCH = prev["arch"]
-        diff = prev.get("diffusion", {"kappa": 2.0})
-    elif args.init:
-        if not Path(args.init).is_file():
-            ap.error(f"--init {args.init}: no such checkpoint (for `make train`, stage 1 writes training/runs/stage1/ckpt.pt)")
-        ARCH = torch.load(args.init, map_location="cpu")["arch"]
-    sched = Schedule(DiffusionConfig(**diff))
+    # The run starts from its own checkpoint (resume: architecture, κ, optimiser, step and RNG state), from the weights
+    # of --init (warm start: its architecture, this run's --kappa), or from scratch. Each file is read once.
+    ck = out / "ckpt.pt"
+    resume = ck.exists()
+    if not resume and args.init and not Path(args.init).is_file():
+        ap.error(f"--init {args.init}: no such checkpoint (for `make train`, stage 1 writes training/runs/stage1/ckpt.pt)")
+    # loaded on the CPU: load_state_dict copies to the device, and the RNG state must stay a CPU tensor
+    src = torch.load(ck if resume else args.init, map_location="cpu") if resume or args.init else None
+    ARCH = src["arch"] if src else ARCHS[args.arch]
+    cfg = config_of(src) if resume else DiffusionConfig(kappa=args.kappa)
+    diff = {"kappa": cfg.kappa}
+    sched = Schedule(cfg)
     model = build(ARCH).to(dev)
     ema = build(ARCH).to(dev)
     ema.load_state_dict(model.state_dict())
@@ -104,20 +104,18 @@ def main(argv=None):
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     step = 0
     best = -1.0
-    ck = out / "ckpt.pt"
-    if ck.exists():
-        st = torch.load(ck, map_location=dev)
-        model.load_state_dict(st["model"])
-        ema.load_state_dict(st["ema"])
-        opt.load_state_dict(st["opt"])
-        step, best = st["step"], st.get("best", -1.0)
-        torch.set_rng_state(st["rng"])
-        print(f"resumed from {ck} at step {step} (architecture and κ = {diff['kappa']} from the checkpoint)", flush=True)
-    elif args.init:
-        st = torch.load(args.init, map_location=dev)
-        model.load_state_dict(st.get("model", st["ema"]))
-        ema.load_state_dict(st["ema"])
-        print(f"warm start from the weights of {args.init} (step {st.get('step')})", flush=True)
+    if resume:
+        model.load_state_dict(src["model"])
+        ema.load_state_dict(src["ema"])
+        opt.load_state_dict(src["opt"])
+        step, best = src["step"], src.get("best", -1.0)
+        torch.set_rng_state(src["rng"])
+        print(f"resumed from {ck} at step {step} (architecture and κ = {cfg.kappa} from the checkpoint)", flush=True)
+    elif src:
+        model.load_state_dict(src.get("model", src["ema"]))
+        ema.load_state_dict(src["ema"])
+        print(f"warm start from the weights of {args.init} (step {src.get('step')})", flush=True)
+    del src
     (out / "config.json").write_text(json.dumps({"arch": ARCH, "diffusion": diff, "args": vars(args), "params": count_params(model)}, indent=1))
 
     train_imgs, val_imgs = load_images(args.data)
