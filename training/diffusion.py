@@ -60,6 +60,15 @@ class Schedule:
     def scale_input(self, x, t):
         return x * self._g(self.input_scale, t)
 
+    def predict_x0(self, model, x, t, lq, y, clip=True):
+        """The network's x0 for state x at code indices t (input scaled as the engine does), clamped to [-1, 1]."""
+        x0 = model(self.scale_input(x, t), t, lq, y)
+        return x0.clamp(-1, 1) if clip else x0
+
+    def posterior_mean(self, i: int, x, x0):
+        """Mean of q(x_{i-1} | x_i, x0) for code index i (the stochastic sampler's step before its noise)."""
+        return float(self.coef_xt[i]) * x + float(self.coef_x0[i]) * x0
+
     @torch.no_grad()
     def rollout(self, model, lq, y, t, clip=True):
         """The stochastic sampler's state x_t for each sample's own timestep t (code index), reached from the prior
@@ -72,11 +81,8 @@ class Schedule:
                 break
             ti = torch.full((idx.numel(),), i, dtype=torch.int64, device=y.device)
             xi = x[idx]
-            x0 = model(self.scale_input(xi, ti), ti, lq[idx], y[idx])
-            if clip:
-                x0 = x0.clamp(-1, 1)
-            x[idx] = (float(self.coef_xt[i]) * xi + float(self.coef_x0[i]) * x0
-                      + float(self.post_std[i]) * torch.randn_like(xi))
+            x0 = self.predict_x0(model, xi, ti, lq[idx], y[idx], clip)
+            x[idx] = self.posterior_mean(i, xi, x0) + float(self.post_std[i]) * torch.randn_like(xi)
         return x
 
     @torch.no_grad()
@@ -88,13 +94,11 @@ class Schedule:
         x = y + self.cfg.kappa * float(self.sqrt_eta[-1]) * noise
         for i in reversed(range(T)):
             t = torch.full((n,), i, dtype=torch.int64)
-            x0 = model(self.scale_input(x, t), t, lq, y)
-            if clip:
-                x0 = x0.clamp(-1, 1)
+            x0 = self.predict_x0(model, x, t, lq, y, clip)
             if kind == "deterministic":
                 x = float(self.det_k[i]) * x0 + float(self.det_m[i]) * x + float(self.det_j[i]) * y
             else:
-                x = float(self.coef_xt[i]) * x + float(self.coef_x0[i]) * x0
+                x = self.posterior_mean(i, x, x0)
                 if i > 0:
                     x = x + float(self.post_std[i]) * torch.randn(y.shape, generator=generator)
         return x
