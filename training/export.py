@@ -48,15 +48,7 @@ etas_end        = 0.99
 predict_type    = "xstart"
 normalize_input = true
 
-[denoiser]
-file           = "denoiser.onnx"
-input_xt       = "x_t"
-input_timestep = "t"
-timestep_type  = "int64"
-input_lq       = "lq"
-input_y        = "y"
-output         = "x0"
-
+{denoiser}
 [tiling]
 multiple  = 4
 tile      = {tile}
@@ -89,11 +81,11 @@ def main(argv=None):
                       dynamic_axes={"x_t": {0: "n", 2: "H", 3: "W"}, "t": {0: "n"}, "lq": {0: "n", 2: "h", 3: "w"},
                                     "y": {0: "n", 2: "H", 3: "W"}, "x0": {0: "n", 2: "H", 3: "W"}})
     os.replace(tmp, out / "denoiser.onnx")
+    gen = _gen()
     (out / "model.toml").write_text(MANIFEST.format(name=args.name, version=args.version, params=count_params(model) / 1e6,
-                                                    tile=args.tile, overlap=args.overlap,
+                                                    tile=args.tile, overlap=args.overlap, denoiser=gen.PIXEL_DENOISER,
                                                     kappa=config_of(st).kappa))
     # reference cases: two sizes, two batch sizes, all timesteps
-    gen = _gen()
     cases = []
     for (bn, lh, lw, ts, note) in [(1, 16, 24, [3], "batch 1, LR 16x24, t=3"), (2, 32, 20, [0, 2], "batch 2, LR 32x20, t=0,2")]:
         feeds, case = gen.make_case("denoiser.onnx", [

@@ -58,6 +58,17 @@ predict_type    = "xstart"
 normalize_input = true
 """
 
+# the [denoiser] table of a pixel-space pack with the engine's default input names (also used by training/export.py)
+PIXEL_DENOISER = """[denoiser]
+file           = "denoiser.onnx"
+input_xt       = "x_t"
+input_timestep = "t"
+timestep_type  = "int64"
+input_lq       = "lq"
+input_y        = "y"
+output         = "x0"
+"""
+
 
 # ---------------------------------------------------------------------------------------------------------
 # reproducible inputs: the same integer hash is implemented in Go (core/ort reference_test.go)
@@ -261,15 +272,7 @@ scale       = 4
 space       = "pixel"
 
 {DIFFUSION}
-[denoiser]
-file           = "denoiser.onnx"
-input_xt       = "x_t"
-input_timestep = "t"
-timestep_type  = "int64"
-input_lq       = "lq"
-input_y        = "y"
-output         = "x0"
-
+{PIXEL_DENOISER}
 [tiling]
 multiple  = 1
 tile      = 32
@@ -312,15 +315,7 @@ scale       = 4
 space       = "pixel"
 
 {DIFFUSION}
-[denoiser]
-file           = "denoiser.onnx"
-input_xt       = "x_t"
-input_timestep = "t"
-timestep_type  = "int64"
-input_lq       = "lq"
-input_y        = "y"
-output         = "x0"
-
+{PIXEL_DENOISER}
 [tiling]
 multiple  = 8
 tile      = 64
