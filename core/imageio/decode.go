@@ -11,10 +11,28 @@ import (
 
 // acceptedFormats are the raster formats Decode accepts, by libvips loader
 // family: the loaders libvips 8.14 does not flag "untrusted". Everything
-// else it could open (svg, pdf, magick, jxl, jp2k, rad, ...) is refused with
-// ErrUnsupported before any parsing beyond the magic bytes.
+// else it could open (svg, pdf, magick, jxl, jp2k, rad, ...) is blocked in
+// libvips itself (see Startup), so those loaders never see the data, and is
+// refused with ErrUnsupported naming the format where its first bytes tell.
 var acceptedFormats = map[string]bool{
 	"jpeg": true, "png": true, "webp": true, "tiff": true, "gif": true, "heif": true,
+}
+
+// acceptedList names the accepted formats in error messages.
+const acceptedList = "jpeg, png, webp, tiff, gif, heif/avif"
+
+// unknownData is the error for data no accepted libvips loader recognises:
+// a damaged file of an accepted format (ErrCorrupt), a format this package
+// does not read (ErrUnsupported, named where the first bytes tell), or
+// unknown bytes.
+func unknownData(op string, data []byte) error {
+	switch f := sniffFormat(data); {
+	case acceptedFormats[f] || f == "avif":
+		return errorf(op, ErrCorrupt, "corrupt or truncated %s data: its header cannot be read", f)
+	case f != "":
+		return errorf(op, ErrUnsupported, "unsupported format %q (accepted: %s)", f, acceptedList)
+	}
+	return errorf(op, ErrUnsupported, "unsupported format or corrupt image data (first bytes % x; accepted: %s)", head(data), acceptedList)
 }
 
 // Decode decodes an encoded image (see the package documentation for the
@@ -32,11 +50,12 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 
 	loader := findLoader(data)
 	if loader == "" {
-		return nil, errorf(op, ErrUnsupported, "unsupported or corrupt image data (first bytes % x)", head(data))
+		return nil, unknownData(op, data)
 	}
 	family := strings.TrimSuffix(loader, "load_buffer")
 	if !acceptedFormats[family] {
-		return nil, errorf(op, ErrUnsupported, "format %q is not accepted (accepted: jpeg, png, webp, tiff, gif, heif/avif)", family)
+		// Only if another library unblocked libvips loaders (see Startup).
+		return nil, errorf(op, ErrUnsupported, "unsupported format %q (accepted: %s)", family, acceptedList)
 	}
 
 	if family == "png" {
@@ -63,7 +82,12 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 	if family == "heif" && getString(in, "heif-compression") == "av1" {
 		format = "avif"
 	}
-	return toImage(op, in, format)
+	pix, err := decodeAll(op, in)
+	if err != nil {
+		return nil, err
+	}
+	defer unref(pix)
+	return toImage(op, pix, format)
 }
 
 // DecodeFile reads and decodes the file at path. The size is checked with

@@ -237,8 +237,8 @@ func TestDecodeRejects(t *testing.T) {
 		msg  string
 	}{
 		{"empty", nil, Limits{}, ErrCorrupt, "empty input"},
-		{"text", []byte("hello world, not an image"), Limits{}, ErrUnsupported, "unsupported or corrupt image data (first bytes 68 65 6c 6c 6f 20 77 6f)"},
-		{"svg", svg, Limits{}, ErrUnsupported, `format "svg" is not accepted`},
+		{"text", []byte("hello world, not an image"), Limits{}, ErrUnsupported, "unsupported format or corrupt image data (first bytes 68 65 6c 6c 6f 20 77 6f; accepted: jpeg, png, webp, tiff, gif, heif/avif)"},
+		{"svg", svg, Limits{}, ErrUnsupported, `unsupported format "svg"`},
 		{"header declares 100000×100000", hugePNG(100000, 100000), Limits{}, ErrTooLarge, "100000×100000"},
 		{"header above MaxPixels", big, Limits{MaxPixels: 1000}, ErrTooLarge, "limit 1000"},
 		{"above MaxFileBytes", big, Limits{MaxFileBytes: 100}, ErrTooLarge, "limit 100"},

@@ -4,13 +4,45 @@
 
 #include "glue.h"
 
-const char *rs_find_loader(const void *data, size_t len) {
-  const char *name = vips_foreign_find_load_buffer(data, len);
-  if (name == NULL) {
-    vips_error_clear();
-    return NULL;
+void rs_block_loaders(void) {
+  static const char *allowed[] = {
+      "VipsForeignLoadJpeg", "VipsForeignLoadPng",  "VipsForeignLoadWebp",
+      "VipsForeignLoadTiff", "VipsForeignLoadNsgif", "VipsForeignLoadHeif",
+  };
+  vips_block_untrusted_set(TRUE);
+  vips_operation_block_set("VipsForeignLoad", TRUE);
+  for (size_t i = 0; i < G_N_ELEMENTS(allowed); i++) {
+    vips_operation_block_set(allowed[i], FALSE);
   }
-  return vips_nickname_find(g_type_from_name(name));
+}
+
+// buffer_loaders are the allowed loaders Decode sniffs, in libvips priority
+// order.
+static const char *buffer_loaders[] = {
+    "pngload_buffer", "webpload_buffer", "jpegload_buffer",
+    "tiffload_buffer", "gifload_buffer", "heifload_buffer",
+};
+
+const char *rs_find_loader(const void *data, size_t len) {
+  // vips_foreign_find_load_buffer would run every loader's sniffer,
+  // including blocked and untrusted ones (libvips 8.14 does not skip them):
+  // only the allowed loaders look at the data.
+  for (size_t i = 0; i < G_N_ELEMENTS(buffer_loaders); i++) {
+    GType type = vips_type_find("VipsForeignLoad", buffer_loaders[i]);
+    if (type == 0) {
+      continue; // libvips built without this format
+    }
+    VipsForeignLoadClass *cls = g_type_class_ref(type);
+    VipsOperationClass *ocls = VIPS_OPERATION_CLASS(cls);
+    int hit = !(ocls->flags & VIPS_OPERATION_BLOCKED) && cls->is_a_buffer &&
+              cls->is_a_buffer(data, len);
+    g_type_class_unref(cls);
+    if (hit) {
+      return buffer_loaders[i];
+    }
+  }
+  vips_error_clear();
+  return NULL;
 }
 
 int rs_load(const char *loader, const void *data, size_t len, int fail_on,
@@ -21,8 +53,11 @@ int rs_load(const char *loader, const void *data, size_t len, int fail_on,
     return -1;
   }
   VipsBlob *blob = vips_blob_copy(data, len);
+  // Sequential access: loaders that support it decode straight into the
+  // regions rs_decode_all pulls, on the calling thread, instead of into a
+  // buffer filled by libvips' worker threads.
   int set = vips_object_set(VIPS_OBJECT(op), "buffer", blob, "fail_on",
-                            fail_on, NULL);
+                            fail_on, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
   vips_area_unref(VIPS_AREA(blob));
   // Built directly, bypassing the operation cache.
   if (set != 0 || vips_object_build(VIPS_OBJECT(op)) != 0) {
@@ -34,6 +69,35 @@ int rs_load(const char *loader, const void *data, size_t len, int fail_on,
   vips_object_unref_outputs(VIPS_OBJECT(op));
   g_object_unref(op);
   return *out == NULL ? -1 : 0;
+}
+
+int rs_decode_all(VipsImage *in, VipsImage **out) {
+  *out = NULL;
+  VipsImage *mem = vips_image_new_memory();
+  if (vips_image_pipelinev(mem, VIPS_DEMAND_STYLE_THINSTRIP, in, NULL) ||
+      vips_image_write_prepare(mem)) {
+    g_object_unref(mem);
+    return -1;
+  }
+  VipsRegion *reg = vips_region_new(in);
+  size_t line = VIPS_IMAGE_SIZEOF_LINE(in);
+  // Strips of whole lines, top to bottom: the order sequential loaders need.
+  int strip = 16;
+  for (int y = 0; y < in->Ysize; y += strip) {
+    VipsRect r = {0, y, in->Xsize, MIN(strip, in->Ysize - y)};
+    if (vips_region_prepare(reg, &r)) {
+      g_object_unref(reg);
+      g_object_unref(mem);
+      return -1;
+    }
+    for (int i = 0; i < r.height; i++) {
+      memcpy(VIPS_IMAGE_ADDR(mem, 0, y + i), VIPS_REGION_ADDR(reg, 0, y + i),
+             line);
+    }
+  }
+  g_object_unref(reg);
+  *out = mem;
+  return 0;
 }
 
 // swap releases *img and replaces it with next.

@@ -13,17 +13,34 @@
 #include <stdlib.h>
 #include <vips/vips.h>
 
-// rs_find_loader returns the nickname of the libvips loader that recognises
-// data ("jpegload_buffer", ...; a static string), or NULL (error buffer
-// cleared) when none does. Only magic bytes are inspected.
+// rs_block_loaders blocks, process-wide and inside libvips itself, every
+// loader flagged untrusted and every loader outside the allow-list (jpeg,
+// png, webp, tiff, gif, heif/avif), so that no other loader even sniffs the
+// data (svg, pdf, ImageMagick, ...). Call once, after vips_init.
+void rs_block_loaders(void);
+
+// rs_find_loader returns the nickname of the allowed, unblocked libvips
+// loader that recognises data ("jpegload_buffer", ...; a static string), or
+// NULL (error buffer cleared) when none does. Only the allowed loaders'
+// sniffers run; they read magic bytes (tiff: the header and first
+// directory).
 const char *rs_find_loader(const void *data, size_t len);
 
 // rs_load copies data into a libvips blob owned by the loader (Go memory is
 // never retained) and runs the named loader with the given VipsFailOn
-// level. Only the header is read: pixels are decoded on first access.
+// level and sequential access. Only the header is read: pixels are decoded
+// on first access, which must be rs_decode_all.
 // Returns 0 or -1 (error buffer set).
 int rs_load(const char *loader, const void *data, size_t len, int fail_on,
             VipsImage **out);
+
+// rs_decode_all decodes every pixel of a freshly loaded image into a new
+// memory image, in strips from top to bottom, on the calling thread: no
+// libvips worker thread touches the encoded data, so a damaged file fails
+// the same way every time (libvips' threaded decoding races on truncated
+// data). *out carries the header and metadata of in. Returns 0 or -1 (error
+// buffer set); on error *out is NULL.
+int rs_decode_all(VipsImage *in, VipsImage **out);
 
 // RsLayout describes what rs_prepare produced.
 typedef struct {

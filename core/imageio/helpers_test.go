@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"log/slog"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/davidbyttow/govips/v2/vips"
@@ -19,7 +20,10 @@ func TestMain(m *testing.M) {
 	// Expected libvips warnings (truncated files, ...) would clutter the
 	// output; TestLogging checks the routing with its own handler.
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	Startup(Config{Concurrency: 1})
+	// One worker thread unless a test runs itself as a child with more (see
+	// TestDamagedDeterministic).
+	n, _ := strconv.Atoi(os.Getenv("IMAGEIO_TEST_CONCURRENCY"))
+	Startup(Config{Concurrency: max(n, 1)})
 	os.Exit(m.Run())
 }
 

@@ -27,7 +27,10 @@ var (
 
 // Startup starts libvips once per process with cfg: logging routed to
 // slog.Default() (govips would otherwise print to stderr), the operation
-// cache disabled, and cfg.Concurrency worker threads. It is idempotent and
+// cache disabled, cfg.Concurrency worker threads, and every loader outside
+// the accepted formats blocked inside libvips (process-wide, so govips loads
+// in the same process are restricted too: untrusted loaders such as svg,
+// pdf and ImageMagick never see the data). It is idempotent and
 // safe to call from many goroutines; only the first call's cfg takes effect
 // (later differing configs are logged at debug level and ignored). Every
 // other function of the package calls it with the zero Config if it has not
@@ -45,6 +48,7 @@ func Startup(cfg Config) {
 			MaxCacheMem:      0,
 			MaxCacheSize:     0,
 		})
+		blockLoaders()
 	})
 	if !first && cfg != startCfg {
 		slog.Debug("imageio: Startup already done; config ignored", "want", cfg, "have", startCfg)

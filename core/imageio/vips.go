@@ -38,6 +38,9 @@ func vipsError(fallback string) string {
 	return strings.ReplaceAll(s, "\n", "; ")
 }
 
+// blockLoaders restricts libvips to the accepted loaders (rs_block_loaders).
+func blockLoaders() { C.rs_block_loaders() }
+
 // findLoader returns the libvips loader nickname for data, "" if none.
 func findLoader(data []byte) string {
 	c := C.rs_find_loader(unsafe.Pointer(unsafe.SliceData(data)), C.size_t(len(data)))
@@ -57,6 +60,16 @@ func load(loader string, data []byte, failOn C.int) (*C.VipsImage, error) {
 		return nil, errorf("decode", ErrCorrupt, "corrupt image header: %s", vipsError("header could not be read"))
 	}
 	runtime.KeepAlive(data)
+	return out, nil
+}
+
+// decodeAll decodes all pixels of a loaded image on the calling thread
+// (see rs_decode_all) into a new memory image owned by the caller.
+func decodeAll(op string, in *C.VipsImage) (*C.VipsImage, error) {
+	var out *C.VipsImage
+	if C.rs_decode_all(in, &out) != 0 {
+		return nil, errorf(op, ErrCorrupt, "corrupt or truncated image data: %s", vipsError("pixels could not be decoded"))
+	}
 	return out, nil
 }
 
