@@ -9,10 +9,13 @@ import (
 	"github.com/resshift/resshift/core/resample"
 )
 
-// Limits returns the configured decode limits.
+// Limits returns the configured decode limits, with OutputScale set to the
+// model's scale so that imageio.Decode refuses an image whose output would
+// exceed max_output_pixels from its header, before decoding it.
 func (e *Engine) Limits() imageio.Limits {
 	l := e.cfg.Limits
-	return imageio.Limits{MaxPixels: l.MaxInputPixels, MaxFileBytes: l.MaxFileBytes, MaxOutputPixels: l.MaxOutputPixels}
+	return imageio.Limits{MaxPixels: l.MaxInputPixels, MaxFileBytes: l.MaxFileBytes, MaxOutputPixels: l.MaxOutputPixels,
+		OutputScale: e.pack.Scale}
 }
 
 // EncodeOptions returns the configured encoder defaults.

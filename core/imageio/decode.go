@@ -3,9 +3,7 @@ package imageio
 import (
 	"errors"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
 	"strings"
 )
 
@@ -90,23 +88,17 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 	return toImage(op, pix, format)
 }
 
-// DecodeFile reads and decodes the file at path. The size is checked with
-// Stat before reading, and the read itself is bounded, so a file that grows
-// or a device that never ends is refused too.
+// DecodeFile reads and decodes the file at path. Anything but a regular
+// file (a FIFO, socket, device, directory) is refused without blocking (see
+// OpenRegular); the size is checked with Stat before reading, and the read
+// itself is bounded, so a file that grows is refused too.
 func DecodeFile(path string, lim Limits) (*Image, error) {
 	const op = "decode"
-	f, err := os.Open(path)
+	f, st, err := openRegular(op, path)
 	if err != nil {
-		return nil, fileError(op, path, err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fileError(op, path, err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errorf(op, ErrInvalid, "%s: not a regular file", path)
-	}
 	if err := lim.checkBytes(op, st.Size()); err != nil {
 		return nil, withPath(err, path)
 	}
@@ -124,16 +116,6 @@ func DecodeFile(path string, lim Limits) (*Image, error) {
 	}
 	img, err := Decode(data, lim)
 	return img, withPath(err, path)
-}
-
-// fileError wraps an os error: missing files are ErrInvalid (bad argument),
-// other I/O failures ErrInternal.
-func fileError(op, path string, err error) error {
-	kind := ErrInternal
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-		kind = ErrInvalid
-	}
-	return &Error{Op: op, Kind: kind, Msg: "read file", Err: err}
 }
 
 // withPath prefixes an *Error's message with the file path.

@@ -69,7 +69,9 @@ func (o EncodeOptions) format(img *Image) (string, error) {
 //     as far as the format and libvips 8.14 carry them: JPEG all; PNG and
 //     WebP no IPTC; TIFF no EXIF.
 //
-// Encode only reads img and is safe for concurrent use.
+// An image larger than the format can hold (JPEG: 65500 pixels per side,
+// WebP: 16383) is an ErrOutputTooLarge error (see CheckOutput to find out
+// before the work). Encode only reads img and is safe for concurrent use.
 func Encode(img *Image, opt EncodeOptions) ([]byte, error) {
 	const op = "encode"
 	ensureStarted()
@@ -86,6 +88,9 @@ func Encode(img *Image, opt EncodeOptions) ([]byte, error) {
 	}
 	if opt.Lossless && format == "jpeg" {
 		return nil, errorf(op, ErrInvalid, "jpeg cannot be lossless: choose png or webp")
+	}
+	if err := checkFormatSize(op, format, img.Width, img.Height); err != nil {
+		return nil, err
 	}
 
 	depth := img.Depth

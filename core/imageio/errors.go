@@ -6,7 +6,8 @@ import (
 )
 
 // Error kinds, for errors.Is. Every error returned by this package wraps
-// exactly one of them (transports map them: bad input → InvalidArgument).
+// exactly one of them (transports map them: bad input → InvalidArgument);
+// ErrOutputTooLarge is a refinement of ErrTooLarge.
 var (
 	// ErrTooLarge: the input exceeds a [Limits] bound (bytes or pixels).
 	ErrTooLarge = errors.New("too large")
@@ -19,6 +20,11 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrInternal: libvips failed on valid input (out of memory, I/O, ...).
 	ErrInternal = errors.New("internal")
+
+	// ErrOutputTooLarge refines ErrTooLarge (errors.Is matches both): the
+	// output the caller asked for would exceed MaxOutputPixels or what the
+	// output format can hold.
+	ErrOutputTooLarge = fmt.Errorf("output %w", ErrTooLarge)
 )
 
 // Error is the error type of this package: "imageio: <op>: <msg>".

@@ -17,10 +17,16 @@ type Limits struct {
 	// MaxFileBytes bounds the encoded input size, checked before decoding
 	// (and before reading, for DecodeFile).
 	MaxFileBytes int64
-	// MaxOutputPixels bounds output width×height; this package does not
-	// produce outputs of a different size, callers check it with
-	// [Limits.CheckOutput] once they know the scale.
+	// MaxOutputPixels bounds output width×height. This package does not
+	// produce outputs of a different size: callers check it with
+	// [Limits.CheckOutput], or set OutputScale so that Decode checks it.
 	MaxOutputPixels int64
+	// OutputScale, when > 0, is the factor the caller will upscale the
+	// decoded image by: Decode then also refuses, from the header and before
+	// any pixel is decoded, an image whose (w·OutputScale)×(h·OutputScale)
+	// output exceeds MaxOutputPixels (an ErrOutputTooLarge error). 0: no
+	// output check in Decode.
+	OutputScale int
 	// Lenient accepts data that libvips decodes with warnings (for example
 	// JPEG "corrupt data" or "extraneous bytes" warnings). Truncated data is
 	// an error either way. Default (false): any warning fails the decode.
@@ -48,7 +54,8 @@ func (l Limits) checkBytes(op string, n int64) error {
 	return nil
 }
 
-// checkInput refuses zero or oversized input dimensions.
+// checkInput refuses zero or oversized input dimensions, and an oversized
+// output when OutputScale is set.
 func (l Limits) checkInput(op string, w, h int) error {
 	if w <= 0 || h <= 0 {
 		return errorf(op, ErrCorrupt, "image has zero size %d×%d", w, h)
@@ -56,17 +63,24 @@ func (l Limits) checkInput(op string, w, h int) error {
 	if n := int64(w) * int64(h); exceeds(n, l.MaxPixels, DefaultMaxPixels) {
 		return errorf(op, ErrTooLarge, "image is %d×%d = %d pixels, limit %d", w, h, n, pick(l.MaxPixels, DefaultMaxPixels))
 	}
+	if s := int64(l.OutputScale); s > 0 {
+		ow, oh := int64(w)*s, int64(h)*s
+		if n := ow * oh; exceeds(n, l.MaxOutputPixels, DefaultMaxOutputPixels) {
+			return errorf(op, ErrOutputTooLarge, "image is %d×%d: its ×%d output %d×%d = %d pixels exceeds the output limit %d",
+				w, h, s, ow, oh, n, pick(l.MaxOutputPixels, DefaultMaxOutputPixels))
+		}
+	}
 	return nil
 }
 
-// CheckOutput returns an ErrTooLarge error when a w×h output exceeds
+// CheckOutput returns an ErrOutputTooLarge error when a w×h output exceeds
 // MaxOutputPixels, or an ErrInvalid error for a non-positive size.
 func (l Limits) CheckOutput(w, h int) error {
 	if w <= 0 || h <= 0 {
 		return errorf("check output", ErrInvalid, "output size %d×%d", w, h)
 	}
 	if n := int64(w) * int64(h); exceeds(n, l.MaxOutputPixels, DefaultMaxOutputPixels) {
-		return errorf("check output", ErrTooLarge, "output %d×%d = %d pixels, limit %d", w, h, n, pick(l.MaxOutputPixels, DefaultMaxOutputPixels))
+		return errorf("check output", ErrOutputTooLarge, "output %d×%d = %d pixels, limit %d", w, h, n, pick(l.MaxOutputPixels, DefaultMaxOutputPixels))
 	}
 	return nil
 }

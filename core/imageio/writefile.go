@@ -7,9 +7,11 @@ import (
 
 // WriteFileAtomic writes data to path so that path holds either its old
 // content or all of data, never a partial file: it writes a temporary file
-// in the same directory, fsyncs it, renames it over path and fsyncs the
-// directory (best effort). On any error the temporary file is removed and
-// path is untouched. The new file gets mode 0644 (existing files: their
+// (.NAME.resshift-tmp-HOST-PID-RANDOM) in the same directory, fsyncs it,
+// renames it over path and fsyncs the directory (best effort). On any error
+// the temporary file is removed and path is untouched. The first write into
+// a directory in a process also removes the temporary files that killed
+// writers left there (see RemoveStaleTemps). The new file gets mode 0644 (existing files: their
 // current permission bits). Concurrent writers to the same path are safe;
 // the last rename wins.
 func WriteFileAtomic(path string, data []byte) (err error) {
@@ -26,7 +28,8 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 		mode = st.Mode().Perm()
 	}
 
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	sweepOnce(dir)
+	f, err := createTemp(dir, base)
 	if err != nil {
 		return &Error{Op: op, Kind: ErrInternal, Msg: path, Err: err}
 	}
