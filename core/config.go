@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/core/sampler"
 )
@@ -79,12 +80,22 @@ func DefaultConfig() Config {
 	}
 }
 
+// MaxConfigBytes bounds the size of a configuration file.
+const MaxConfigBytes = 1 << 20
+
 // LoadConfig returns DefaultConfig, overlaid with the TOML file at path (when
 // path is not ""), then with RESSHIFT_* environment variables, then validated.
+// The file must be a regular file (or a character device) of at most
+// MaxConfigBytes: a FIFO is refused without blocking, /dev/zero is "too large".
 func LoadConfig(path string) (Config, error) {
 	cfg := DefaultConfig()
 	if path != "" {
-		md, err := toml.DecodeFile(path, &cfg)
+		// Bounded, and never blocking on a FIFO (imageio.ReadFileLimit).
+		data, err := imageio.ReadFileLimit(path, MaxConfigBytes)
+		if err != nil {
+			return cfg, fmt.Errorf("config: %w", err)
+		}
+		md, err := toml.Decode(string(data), &cfg)
 		if err != nil {
 			return cfg, fmt.Errorf("config: %s: %w", path, err)
 		}

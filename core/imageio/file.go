@@ -16,10 +16,11 @@ import (
 // the type is checked on the opened descriptor, so nothing can be swapped in
 // between check and open. The caller closes the file.
 func OpenRegular(path string) (*os.File, fs.FileInfo, error) {
-	return openRegular("open", path)
+	return openFile("open", path, false)
 }
 
-func openRegular(op, path string) (*os.File, fs.FileInfo, error) {
+// openFile is OpenRegular; charDev also accepts character devices.
+func openFile(op, path string, charDev bool) (*os.File, fs.FileInfo, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, nil, fileError(op, path, err)
@@ -29,19 +30,26 @@ func openRegular(op, path string) (*os.File, fs.FileInfo, error) {
 		f.Close()
 		return nil, nil, fileError(op, path, err)
 	}
-	if !st.Mode().IsRegular() {
+	m := st.Mode()
+	if !m.IsRegular() && !(charDev && m&fs.ModeCharDevice != 0) {
 		f.Close()
-		return nil, nil, errorf(op, ErrInvalid, "%s: not a regular file (%s)", path, fileKind(st.Mode()))
+		return nil, nil, errorf(op, ErrInvalid, "%s: not a regular file (%s)", path, fileKind(m))
 	}
 	return f, st, nil
 }
 
-// ReadFileLimit reads the regular file at path (see OpenRegular), refusing
-// with an ErrTooLarge error ("too large") a file of more than max bytes,
-// before reading it; the read itself is bounded too, so a file that grows
-// while it is read cannot exceed max either.
+func openRegular(op, path string) (*os.File, fs.FileInfo, error) {
+	return openFile(op, path, false)
+}
+
+// ReadFileLimit reads the file at path, refusing with an ErrTooLarge error
+// ("too large") more than max bytes: a regular file is checked with Stat
+// before it is read, and the read itself is bounded, so a file that grows
+// or a character device that never ends (/dev/zero) fails fast too. FIFOs,
+// sockets, block devices and folders are refused (ErrInvalid) without
+// blocking, as in OpenRegular. Meant for small files such as configs.
 func ReadFileLimit(path string, max int64) ([]byte, error) {
-	f, st, err := openRegular("read file", path)
+	f, st, err := openFile("read file", path, true)
 	if err != nil {
 		return nil, err
 	}
