@@ -77,7 +77,9 @@ func (s *sources) fetch(ctx context.Context, src string) ([]byte, error) {
 }
 
 // fetchLocal opens name inside the root: lexically local names only, and
-// os.Root refuses symlinks that lead out of the root.
+// os.Root refuses symlinks that lead out of the root. Only regular files are
+// served: the open is non-blocking and the type is checked on the opened
+// descriptor, so a FIFO or device in the root cannot hang a request.
 func (s *sources) fetchLocal(name string) ([]byte, error) {
 	if s.root == nil {
 		return nil, errorf(http.StatusForbidden, "local sources are disabled")
@@ -85,7 +87,7 @@ func (s *sources) fetchLocal(name string) ([]byte, error) {
 	if !filepath.IsLocal(name) {
 		return nil, errorf(http.StatusForbidden, "source path %q is outside the root", name)
 	}
-	f, err := s.root.Open(name)
+	f, err := s.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, errorf(http.StatusNotFound, "source %q not found", name)
