@@ -29,7 +29,10 @@ folder if it exists as one, ends with '/' or has no extension (it is created if
 missing); otherwise it is a file, which needs exactly one input. The output
 format is --format, else the extension of the -o file, else the config's
 output.format, else the input's format (png for gif/heif/avif inputs).
-Existing outputs are not replaced unless --overwrite is given.
+Existing outputs are not replaced unless --overwrite is given. Before the model
+runs, each file's header is checked against the limits, and the output folder
+and format are checked (JPEG holds at most 65500 pixels per side, WebP 16383).
+A damaged file always fails and never replaces an existing output.
 
 A bad file is reported (its name and what is wrong) and the others go on; the
 last line is a summary "N upscaled, M failed" and the exit status is 1 when
@@ -61,6 +64,7 @@ type upscaler struct {
 	outDir    string // -o naming a folder
 	overwrite bool
 	quiet     bool
+	timeout   time.Duration // per file; 0 = none
 	written   map[string]string // output path → its source, in this run
 	prog      *progress
 }
@@ -72,6 +76,7 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	out := fs.String("o", "", "output `path`: a file (one input only) or a folder (default: next to each input as NAME_x4.EXT)")
 	overwrite := fs.Bool("overwrite", false, "replace existing outputs (default: refuse and report)")
 	quiet := fs.Bool("q", false, "quiet: no progress or per-file lines; errors and a failure summary only")
+	timeout := fs.Duration("timeout", 0, "time budget per file (e.g. 90s, 5m): a file not done in time fails with \"timed out after …\" and nothing is written for it; 0 = no limit")
 	inputs, err := parse(e, fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -83,7 +88,10 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	if err := ef.check("upscale"); err != nil {
 		return err
 	}
-	u := &upscaler{e: e, overwrite: *overwrite, quiet: *quiet, written: map[string]string{}}
+	if *timeout < 0 {
+		return usagef("upscale", "--timeout %v: must be >= 0", *timeout)
+	}
+	u := &upscaler{e: e, overwrite: *overwrite, quiet: *quiet, timeout: *timeout, written: map[string]string{}}
 	if err := u.planOutput(*out, inputs, &ef); err != nil {
 		return err
 	}
@@ -328,13 +336,25 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
 	if _, err := os.Lstat(dst); err == nil && !u.overwrite {
 		return fmt.Errorf("output %s exists (use --overwrite to replace it)", dst)
 	}
+	if u.timeout > 0 {
+		fctx, cancel := context.WithTimeout(ctx, u.timeout)
+		defer cancel()
+		ctx = fctx
+	}
+	// The output limit is checked from the header, before decoding.
 	img, err := imageio.DecodeFile(src, u.eng.Limits())
-	if err != nil {
+	if errors.Is(err, imageio.ErrOutputTooLarge) {
+		return fmt.Errorf("%w (limits.max_output_pixels)", err)
+	} else if err != nil {
 		return err
 	}
 	s := u.eng.Scale()
 	if err := u.eng.Limits().CheckOutput(img.Width*s, img.Height*s); err != nil {
 		return fmt.Errorf("%d×%d input: %w (limits.max_output_pixels)", img.Width, img.Height, err)
+	}
+	// The format's size limit and a writable output folder, before the model run.
+	if err := imageio.CheckOutput(dst, format, img.Width*s, img.Height*s); err != nil {
+		return err
 	}
 	opt := u.opt
 	label := fmt.Sprintf("[%d/%d] %s", i, n, filepath.Base(src))
@@ -345,12 +365,15 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
 	}
 	out, st, err := u.eng.UpscaleImage(ctx, img, opt)
 	if err != nil {
-		return err
+		return u.timedOut(ctx, err)
 	}
 	enc := u.enc
 	enc.Format = format
 	data, err := imageio.Encode(out, enc)
 	if err != nil {
+		return err
+	}
+	if err := u.timedOut(ctx, nil); err != nil {
 		return err
 	}
 	if err := imageio.WriteFileAtomic(dst, data); err != nil {
@@ -360,6 +383,16 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
 	u.prog.line(fmt.Sprintf("%s → %s  %d×%d → %d×%d  %s, %s, %.2f s", label, dst, img.Width, img.Height,
 		out.Width, out.Height, plural(st.Tiles, "tile"), plural(st.DenoiserCalls, "denoiser call"), time.Since(start).Seconds()))
 	return nil
+}
+
+// timedOut replaces err with a "timed out" error when the file's --timeout
+// budget (not an interruption of the whole run) has expired; otherwise it
+// returns err.
+func (u *upscaler) timedOut(ctx context.Context, err error) error {
+	if u.timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("timed out after %v (--timeout); nothing written", u.timeout)
+	}
+	return err
 }
 
 // fail reports a file that could not be upscaled.

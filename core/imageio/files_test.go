@@ -2,9 +2,6 @@ package imageio
 
 import (
 	"bufio"
-	"bytes"
-	"compress/zlib"
-	"encoding/binary"
 	"errors"
 	"os"
 	"os/exec"
@@ -13,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/resshift/resshift/internal/testimg"
 )
 
 // withTimeout runs f and fails the test if it has not returned after d (a
@@ -108,31 +107,11 @@ func TestReadFileLimit(t *testing.T) {
 	}
 }
 
-// bigBlankPNG is a real, valid w×h 8-bit gray PNG of zeros: a few tens of
-// kilobytes that decode to w·h bytes (and to 12·w·h bytes of float planes).
-func bigBlankPNG(t testing.TB, w, h int) []byte {
-	t.Helper()
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	row := make([]byte, 1+w) // filter byte 0 + samples
-	for y := 0; y < h; y++ {
-		zw.Write(row)
-	}
-	zw.Close()
-	var ihdr bytes.Buffer
-	binary.Write(&ihdr, binary.BigEndian, []uint32{uint32(w), uint32(h)})
-	ihdr.Write([]byte{8, 0, 0, 0, 0}) // 8-bit gray
-	out := []byte("\x89PNG\r\n\x1a\n")
-	out = append(out, pngChunk("IHDR", ihdr.Bytes())...)
-	out = append(out, pngChunk("IDAT", z.Bytes())...)
-	return append(out, pngChunk("IEND", nil)...)
-}
-
 // TestOutputLimitFromHeader: with OutputScale set, an 8192² PNG (within
 // the input limit, ~65 KB) whose ×4 output exceeds MaxOutputPixels is
 // refused from its header: no pixel is decoded.
 func TestOutputLimitFromHeader(t *testing.T) {
-	data := bigBlankPNG(t, 8192, 8192)
+	data := testimg.BlankPNG(8192, 8192)
 	t.Logf("8192×8192 PNG: %d bytes", len(data))
 	start := time.Now()
 	_, err := Decode(data, Limits{OutputScale: 4})

@@ -5,6 +5,7 @@ package testimg
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -64,4 +65,24 @@ func EncodePNG(im image.Image) []byte {
 		panic(err)
 	}
 	return b.Bytes()
+}
+
+// BlankPNG is a real, valid w×h 8-bit gray PNG of zeros: it compresses
+// about 1000:1 (an 8192×8192 one is ~65 KB) but decodes to w·h bytes, the
+// shape of a decompression bomb.
+func BlankPNG(w, h int) []byte {
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	row := make([]byte, 1+w) // filter byte 0 + samples
+	for y := 0; y < h; y++ {
+		zw.Write(row)
+	}
+	zw.Close()
+	var ihdr bytes.Buffer
+	binary.Write(&ihdr, binary.BigEndian, []uint32{uint32(w), uint32(h)})
+	ihdr.Write([]byte{8, 0, 0, 0, 0}) // 8-bit gray
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = append(out, PNGChunk("IHDR", ihdr.Bytes())...)
+	out = append(out, PNGChunk("IDAT", z.Bytes())...)
+	return append(out, PNGChunk("IEND", nil)...)
 }
