@@ -64,7 +64,7 @@ type upscaler struct {
 	outDir    string // -o naming a folder
 	overwrite bool
 	quiet     bool
-	timeout   time.Duration // per file; 0 = none
+	timeout   time.Duration     // per file; 0 = none
 	written   map[string]string // output path → its source, in this run
 	prog      *progress
 }
