@@ -42,6 +42,7 @@ const char *resshift_status_string(resshift_status status) {
     case RESSHIFT_ERR_RUNTIME: return "runtime error";
     case RESSHIFT_ERR_OUT_OF_MEMORY: return "out of memory";
     case RESSHIFT_ERR_INTERNAL: return "internal error";
+    case RESSHIFT_ERR_TIMEOUT: return "timed out";
     }
     return "unknown status";
 }
@@ -59,6 +60,7 @@ void resshift_options_init(resshift_options *o) {
     o->quality = RESSHIFT_DEFAULT;
     o->strip_metadata = RESSHIFT_DEFAULT;
     o->lossless = 0;
+    o->timeout_ms = 0;
 }
 
 void resshift_engine_params_init(resshift_engine_params *p) {

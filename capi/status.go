@@ -26,6 +26,7 @@ const (
 	stRuntime        = C.int(C.RESSHIFT_ERR_RUNTIME)
 	stNoMemory       = C.int(C.RESSHIFT_ERR_OUT_OF_MEMORY)
 	stInternal       = C.int(C.RESSHIFT_ERR_INTERNAL)
+	stTimeout        = C.int(C.RESSHIFT_ERR_TIMEOUT)
 )
 
 // classify maps an engine error to a status. Order matters: an error can

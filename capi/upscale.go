@@ -7,8 +7,10 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"time"
 	"unsafe"
 
 	"github.com/resshift/resshift/core"
@@ -17,17 +19,18 @@ import (
 
 // options converts the caller's resshift_options (may be NULL) into the
 // engine's per-call and encoder options, starting from the engine's
-// configured defaults. It records the error and returns false on bad values.
-func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, imageio.EncodeOptions, bool) {
+// configured defaults, and the call's time budget (0 = none). It records
+// the error and returns false on bad values.
+func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, imageio.EncodeOptions, time.Duration, bool) {
 	opt, enc := eng.Options(), eng.EncodeOptions()
 	var o C.resshift_options
 	C.resshift_options_init(&o)
 	if p != nil && !c.readSized(unsafe.Pointer(&o), unsafe.Pointer(p), unsafe.Sizeof(o), "options", "resshift_options_init") {
-		return opt, enc, false
+		return opt, enc, 0, false
 	}
-	bad := func(format string, args ...any) (core.Options, imageio.EncodeOptions, bool) {
+	bad := func(format string, args ...any) (core.Options, imageio.EncodeOptions, time.Duration, bool) {
 		c.fail(stInvalid, "options."+format, args...)
-		return opt, enc, false
+		return opt, enc, 0, false
 	}
 	switch o.sampler {
 	case C.RESSHIFT_SAMPLER_DEFAULT:
@@ -89,6 +92,10 @@ func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, i
 		return bad("strip_metadata: must be 0, 1 or RESSHIFT_DEFAULT (-1), got %d", o.strip_metadata)
 	}
 	enc.Lossless = o.lossless != 0
+	if o.timeout_ms < 0 || int64(o.timeout_ms) > math.MaxInt64/int64(time.Millisecond) {
+		return bad("timeout_ms: must be >= 0 (0 = no limit), got %d", int64(o.timeout_ms))
+	}
+	timeout := time.Duration(o.timeout_ms) * time.Millisecond
 	if o.progress != nil {
 		fn, user := o.progress, o.progress_user
 		opt.Progress = func(p core.Progress) error {
@@ -99,7 +106,27 @@ func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, i
 			return nil
 		}
 	}
-	return opt, enc, true
+	return opt, enc, timeout, true
+}
+
+// budget returns the context of a call with the given time budget (0 =
+// none); release it with the cancel function.
+func budget(timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return context.WithCancel(context.Background())
+	}
+	return context.WithTimeout(context.Background(), timeout)
+}
+
+// timedOut records RESSHIFT_ERR_TIMEOUT and returns true when the call's
+// budget has expired (whatever err says: the engine reports the expiry as
+// a cancellation, an encoder finishing late reports nothing).
+func (c *call) timedOut(ctx context.Context, timeout time.Duration) bool {
+	if timeout <= 0 || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return false
+	}
+	c.fail(stTimeout, "timed out after %v (options.timeout_ms = %d); no output", timeout, timeout.Milliseconds())
+	return true
 }
 
 //export rsgo_output_size
@@ -160,7 +187,7 @@ func rsgo_upscale(h C.uintptr_t, px unsafe.Pointer, w, hh C.int32_t, stride C.si
 	if !ok {
 		return c.code
 	}
-	opt, _, ok := c.options(o, eng)
+	opt, _, timeout, ok := c.options(o, eng)
 	if !ok {
 		return c.code
 	}
@@ -195,7 +222,12 @@ func rsgo_upscale(h C.uintptr_t, px unsafe.Pointer, w, hh C.int32_t, stride C.si
 		}()
 	}
 
-	res, _, err := eng.UpscaleImage(context.Background(), toImage(px, l), opt)
+	ctx, cancel := budget(timeout)
+	defer cancel()
+	res, _, err := eng.UpscaleImage(ctx, toImage(px, l), opt)
+	if c.timedOut(ctx, timeout) {
+		return c.code
+	}
 	if err != nil {
 		return c.err(err)
 	}
@@ -229,11 +261,16 @@ func rsgo_upscale_encoded(h C.uintptr_t, data unsafe.Pointer, size C.size_t, o *
 	case uint64(size) > math.MaxInt:
 		return c.fail(stTooLarge, "size %d does not fit in memory", uint64(size))
 	}
-	opt, enc, ok := c.options(o, eng)
+	opt, enc, timeout, ok := c.options(o, eng)
 	if !ok {
 		return c.code
 	}
-	b, _, err := eng.UpscaleBytes(context.Background(), unsafe.Slice((*byte)(data), int(size)), opt, enc)
+	ctx, cancel := budget(timeout)
+	defer cancel()
+	b, _, err := eng.UpscaleBytes(ctx, unsafe.Slice((*byte)(data), int(size)), opt, enc)
+	if c.timedOut(ctx, timeout) {
+		return c.code
+	}
 	if err != nil {
 		return c.err(err)
 	}

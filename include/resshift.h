@@ -119,7 +119,7 @@ extern "C" {
 
 /* Version of this header (semantic versioning). */
 #define RESSHIFT_VERSION_MAJOR 0
-#define RESSHIFT_VERSION_MINOR 1
+#define RESSHIFT_VERSION_MINOR 2
 #define RESSHIFT_VERSION_PATCH 0
 /* The version as one number, MAJOR * 10000 + MINOR * 100 + PATCH. */
 #define RESSHIFT_VERSION_NUMBER \
@@ -175,7 +175,10 @@ typedef enum resshift_status {
     /* A memory allocation failed. */
     RESSHIFT_ERR_OUT_OF_MEMORY = 9,
     /* A bug in the library (an internal panic was recovered). */
-    RESSHIFT_ERR_INTERNAL = 10
+    RESSHIFT_ERR_INTERNAL = 10,
+    /* The call ran past resshift_options.timeout_ms and produced no output
+       (since 0.2; returned only to callers that set timeout_ms). */
+    RESSHIFT_ERR_TIMEOUT = 11
 } resshift_status;
 
 /*
@@ -382,13 +385,19 @@ typedef struct resshift_options {
     int32_t lossless;     /* non-zero: lossless WebP (an error with JPEG) */
     resshift_progress_fn progress; /* NULL: no callback */
     void *progress_user;  /* passed to progress as `user` */
+    /* Since 0.2. Time budget of the call in milliseconds; 0 = no limit. A
+       call not done in time returns RESSHIFT_ERR_TIMEOUT ("timed out after
+       ...") and outputs nothing. It is checked after decoding, between
+       denoiser calls and before the result is handed out, so a call
+       overruns by at most one denoiser call (or one decode/encode). */
+    int64_t timeout_ms;
 } resshift_options;
 
 /*
  * Sets *options to the defaults: size = sizeof(resshift_options), sampler
  * RESSHIFT_SAMPLER_DEFAULT, use_seed 0, tile/overlap/batch/quality/
  * strip_metadata RESSHIFT_DEFAULT, format RESSHIFT_FORMAT_DEFAULT,
- * lossless 0, no callback. NULL is ignored. Thread-safe; never fails.
+ * lossless 0, no callback, timeout_ms 0 (no limit). NULL is ignored. Thread-safe; never fails.
  */
 void resshift_options_init(resshift_options *options);
 
@@ -439,7 +448,7 @@ resshift_status resshift_output_size(resshift_engine *engine, int32_t width, int
  * NULL, width or height <= 0, stride smaller than a row, channels not 1..4,
  * invalid options), UNSUPPORTED (bits_per_channel not 8 or 16, options from
  * a newer header with unknown members set), TOO_LARGE (limits), CANCELLED,
- * MODEL, RUNTIME, OUT_OF_MEMORY, INTERNAL.
+ * TIMEOUT, MODEL, RUNTIME, OUT_OF_MEMORY, INTERNAL.
  *
  * Thread-safe; any number of threads may upscale through one engine.
  */
@@ -489,7 +498,7 @@ void resshift_image_free(resshift_image *image);
  * Errors: INVALID_ARGUMENT (NULL pointers, size 0, invalid options),
  * UNSUPPORTED (format not accepted), CORRUPT_DATA (undecodable data),
  * TOO_LARGE (max_file_bytes, max_input_pixels, max_output_pixels),
- * CANCELLED, MODEL, RUNTIME, OUT_OF_MEMORY, INTERNAL. Thread-safe.
+ * CANCELLED, TIMEOUT, MODEL, RUNTIME, OUT_OF_MEMORY, INTERNAL. Thread-safe.
  */
 resshift_status resshift_upscale_encoded(resshift_engine *engine, const void *data, size_t size,
                                          const resshift_options *options,

@@ -656,6 +656,7 @@ static int sizes(void) {
     OFF(resshift_options, lossless);
     OFF(resshift_options, progress);
     OFF(resshift_options, progress_user);
+    OFF(resshift_options, timeout_ms);
 #undef SIZE
 #undef OFF
     printf("}\n");

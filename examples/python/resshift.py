@@ -96,10 +96,14 @@ class InternalError(Error):
     """RESSHIFT_ERR_INTERNAL: a bug in the library."""
 
 
+class TimedOutError(Error, TimeoutError):
+    """RESSHIFT_ERR_TIMEOUT: the call ran past its time budget (options.timeout_ms)."""
+
+
 _ERRORS = {
     1: InvalidArgumentError, 2: UnsupportedError, 3: TooLargeError, 4: CorruptDataError,
     5: BufferTooSmallError, 6: CancelledError, 7: ModelError, 8: RuntimeFailure,
-    9: OutOfMemoryError, 10: InternalError,
+    9: OutOfMemoryError, 10: InternalError, 11: TimedOutError,
 }
 
 # ---- C declarations (mirror include/resshift.h) ------------------------------
@@ -159,6 +163,7 @@ class _Options(ctypes.Structure):
         ("lossless", ctypes.c_int32),
         ("progress", PROGRESS_FN),
         ("progress_user", ctypes.c_void_p),
+        ("timeout_ms", ctypes.c_int64),  # since 0.2; 0 = no time budget
     ]
 
 
