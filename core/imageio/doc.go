@@ -15,9 +15,12 @@
 //
 // [Decode] refuses oversized input before any pixel work: the byte size
 // against [Limits].MaxFileBytes first, then the width and height read from
-// the header against MaxPixels (libvips loaders read the header when the
-// image is opened and decode pixels only on first access). Data is then
-// decoded strictly — truncated files are always an error, and so is any
+// the header against MaxPixels (and, with OutputScale, the scaled size
+// against MaxOutputPixels): libvips loaders read the header when the image
+// is opened and decode pixels only on first access. Data is then decoded
+// strictly and deterministically — in one sequential pass on the calling
+// thread, so that a damaged file fails the same way every time whatever
+// libvips' thread count; truncated files are always an error, and so is any
 // libvips warning unless Limits.Lenient is set — and normalised:
 //
 //   - EXIF orientation is applied (autorotate) and reset to 1;
@@ -34,8 +37,17 @@
 //
 // Only the raster formats whose libvips loaders are not flagged untrusted
 // are accepted: jpeg, png, webp, tiff, gif and heif/avif (vector, document,
-// ImageMagick-delegated, jxl and jp2k inputs are refused). Multi-page files
-// (TIFF, animated GIF/WebP, HEIF) decode their first page only.
+// ImageMagick-delegated, jxl and jp2k inputs are refused). All other
+// loaders are blocked inside libvips at [Startup], process-wide, and only
+// the accepted loaders sniff the data. Multi-page files (TIFF, animated
+// GIF/WebP, HEIF) decode their first page only.
+//
+// # Files
+//
+// [DecodeFile], [OpenRegular] and [ReadFileLimit] never block on a FIFO or
+// device. [WriteFileAtomic] writes through a recognisable temporary file
+// and sweeps those left by killed writers ([RemoveStaleTemps]);
+// [CheckOutput] finds out before any work whether an output can be written.
 //
 // # Encoding
 //
