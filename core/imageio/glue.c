@@ -80,6 +80,10 @@ int rs_decode_all(VipsImage *in, VipsImage **out) {
     return -1;
   }
   VipsRegion *reg = vips_region_new(in);
+  if (reg == NULL) {
+    g_object_unref(mem);
+    return -1;
+  }
   size_t line = VIPS_IMAGE_SIZEOF_LINE(in);
   // Strips of whole lines, top to bottom: the order sequential loaders need.
   int strip = 16;
