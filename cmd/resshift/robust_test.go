@@ -48,7 +48,7 @@ func runWatched(t *testing.T, dir string, limit time.Duration, env []string, arg
 }
 
 // damagedFiles writes, for each accepted format, a real encode with its last
-// 10 bytes cut into dir, and returns the file names.
+// 10 bytes cut into dir (two TIFF layouts), and returns the file names.
 func damagedFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	img := synthImage(384, 320)
@@ -71,10 +71,18 @@ func damagedFiles(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "bad.gif"), g.Bytes()[:g.Len()-10], 0o644)
-	return append(names, "bad.gif")
+	// A TIFF with its directory first: the cut truncates pixel data (libvips
+	// writes the directory last, so a cut there loses the header instead).
+	rgba := image.NewNRGBA(image.Rect(0, 0, 384, 320))
+	for i := range rgba.Pix {
+		rgba.Pix[i] = uint8(i*13 + i/1536)
+	}
+	tif := testimg.TIFFDirFirst(rgba)
+	os.WriteFile(filepath.Join(dir, "bad-strips.tif"), tif[:len(tif)-10], 0o644)
+	return append(names, "bad.gif", "bad-strips.tif")
 }
 
-// TestUpscaleDamagedNeverWrites: truncated PNG, JPEG, WebP, TIFF and GIF
+// TestUpscaleDamagedNeverWrites: truncated PNG, JPEG, WebP, TIFF (x2) and GIF
 // inputs fail in every run, even with 8 libvips threads (which raced on
 // truncated data), and never replace an existing output under --overwrite.
 func TestUpscaleDamagedNeverWrites(t *testing.T) {
@@ -94,7 +102,7 @@ func TestUpscaleDamagedNeverWrites(t *testing.T) {
 	for i := 0; i < runs; i++ {
 		r, _ := runWatched(t, dir, 5*time.Minute, []string{"VIPS_CONCURRENCY=8"},
 			"upscale", "--overwrite", "--format", "png", "-o", "out", "in")
-		if r.code != 1 || !strings.Contains(r.stderr, "0 upscaled, 5 failed") {
+		if r.code != 1 || !strings.Contains(r.stderr, "0 upscaled, 6 failed") {
 			t.Fatalf("run %d: exit %d, want 1 with every file failed\n%s", i, r.code, r.stderr)
 		}
 		for p, want := range precious {

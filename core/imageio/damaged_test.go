@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/resshift/resshift/internal/testimg"
 )
 
 // noisy returns a w×h image with detail everywhere, so that every encoder
@@ -26,65 +28,6 @@ func noisy(w, h int) *image.NRGBA {
 		}
 	}
 	return im
-}
-
-// tiffDirFirst writes img's RGB as an uncompressed, strip-based TIFF whose
-// directory comes first and pixel data last (as many cameras and tools
-// write them; libvips puts the directory last): cutting such a file keeps
-// its header readable and truncates the pixel data.
-func tiffDirFirst(im *image.NRGBA) []byte {
-	w, h := im.Rect.Dx(), im.Rect.Dy()
-	const rowsPerStrip = 16
-	strips := (h + rowsPerStrip - 1) / rowsPerStrip
-	type entry struct {
-		tag, typ uint16
-		count    uint32
-		value    uint32
-	}
-	const nEntries = 10
-	ifdSize := 2 + nEntries*12 + 4
-	bitsAt := uint32(8 + ifdSize)         // 3 × SHORT
-	offsAt := bitsAt + 6                  // strips × LONG
-	countsAt := offsAt + uint32(4*strips) // strips × LONG
-	dataAt := countsAt + uint32(4*strips) // pixel data
-	le := binary.LittleEndian
-	out := []byte("II*\x00")
-	out = le.AppendUint32(out, 8)
-	out = le.AppendUint16(out, nEntries)
-	for _, e := range []entry{
-		{256, 4, 1, uint32(w)},             // ImageWidth
-		{257, 4, 1, uint32(h)},             // ImageLength
-		{258, 3, 3, bitsAt},                // BitsPerSample
-		{259, 3, 1, 1},                     // Compression: none
-		{262, 3, 1, 2},                     // Photometric: RGB
-		{273, 4, uint32(strips), offsAt},   // StripOffsets
-		{277, 3, 1, 3},                     // SamplesPerPixel
-		{278, 4, 1, rowsPerStrip},          // RowsPerStrip
-		{279, 4, uint32(strips), countsAt}, // StripByteCounts
-		{284, 3, 1, 1},                     // PlanarConfiguration: chunky
-	} {
-		out = le.AppendUint16(out, e.tag)
-		out = le.AppendUint16(out, e.typ)
-		out = le.AppendUint32(out, e.count)
-		out = le.AppendUint32(out, e.value)
-	}
-	out = le.AppendUint32(out, 0) // no next directory
-	for i := 0; i < 3; i++ {
-		out = le.AppendUint16(out, 8)
-	}
-	for i := 0; i < strips; i++ {
-		out = le.AppendUint32(out, dataAt+uint32(i*rowsPerStrip*w*3))
-	}
-	for i := 0; i < strips; i++ {
-		out = le.AppendUint32(out, uint32(min(rowsPerStrip, h-i*rowsPerStrip)*w*3))
-	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			c := im.NRGBAAt(x, y)
-			out = append(out, c.R, c.G, c.B)
-		}
-	}
-	return out
 }
 
 // damagedCase is one damaged file made from a real encode. mayDecode: the
@@ -111,7 +54,7 @@ func damagedInputs(t testing.TB) []damagedCase {
 		"tiff": mustEncode(t, img, EncodeOptions{Format: "tiff"}),
 		"gif":  encGIF(t, paletted(384, 320)),
 		// Directory first: cuts truncate the strips, not the header.
-		"tiff-dir-first": tiffDirFirst(noisy(384, 320)),
+		"tiff-dir-first": testimg.TIFFDirFirst(noisy(384, 320)),
 	}
 	var out []damagedCase
 	for _, f := range []string{"png", "jpeg", "webp", "tiff", "tiff-dir-first", "gif"} {
