@@ -127,7 +127,7 @@ train: pydeps
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/default --init training/runs/stage1/ckpt.pt --kappa 0.25 --chain 0.5 --iters 15000 --lr 4e-4 --warmup 200 --clip 1 --val-every 1000
 
 export: pydeps
-	$(PY) -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4 --version 2
+	$(PY) -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4 --version 2 --alias clean
 
 ## bench / eval: speed and quality of the default model (eval needs ../shared/data).
 bench: build

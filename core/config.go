@@ -17,8 +17,9 @@ import (
 // Config is the engine configuration, read from TOML (see configs/default.toml).
 // Zero values mean "use the model pack's default" where documented.
 type Config struct {
-	// Model selects the model pack: "" or "default" = the embedded default model,
-	// otherwise a directory holding model.toml.
+	// Model selects the model pack: "" or "default" = the embedded default model;
+	// the name or alias of an embedded pack ("resshift-lite-x4", "clean"; see
+	// `resshift info --models`); otherwise a directory holding model.toml (see LoadPack).
 	Model string `toml:"model"`
 
 	Runtime RuntimeConfig `toml:"runtime"`
