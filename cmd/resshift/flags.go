@@ -104,7 +104,7 @@ const (
 func (f *engineFlags) register(fs *flag.FlagSet, groups int) {
 	f.groups = groups
 	fs.StringVar(&f.config, "config", "", "TOML config `file` (see configs/default.toml)")
-	fs.StringVar(&f.model, "model", "", "model pack `dir` (default: the embedded model)")
+	fs.StringVar(&f.model, "model", "", modelUsage)
 	if groups&withSeed != 0 {
 		fs.Uint64Var(&f.seed, "seed", 0, "noise seed (default from config: 12345)")
 	}
