@@ -178,9 +178,9 @@ func (c Config) Validate() error {
 		bad("output.quality", "must be 0 (default) or 1..100, got %d", c.Output.Quality)
 	}
 	switch c.Output.Format {
-	case "", "png", "jpeg", "jpg", "webp", "tiff":
+	case "", "png", "jpeg", "jpg", "webp", "tiff", "avif", "heif", "heic":
 	default:
-		bad("output.format", "must be one of png, jpeg, webp, tiff (or empty), got %q", c.Output.Format)
+		bad("output.format", "must be one of png, jpeg, webp, tiff, avif, heif (or empty), got %q", c.Output.Format)
 	}
 	return errors.Join(errs...)
 }
