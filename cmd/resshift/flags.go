@@ -118,8 +118,8 @@ func (f *engineFlags) register(fs *flag.FlagSet, groups int) {
 	fs.StringVar(&f.provider, "provider", "", "execution provider: cpu, cuda or tensorrt (default cpu)")
 	fs.BoolVar(&f.allowFallback, "allow-fallback", false, "fall back to the CPU (with a warning) when the provider cannot load")
 	if groups&withOutput != 0 {
-		fs.StringVar(&f.format, "format", "", "output format: png, jpeg, webp or tiff (default: the output file's extension, else the input's format)")
-		fs.IntVar(&f.quality, "quality", 0, "JPEG/WebP quality 1..100 (default 92 JPEG, 90 WebP)")
+		fs.StringVar(&f.format, "format", "", "output format: png, jpeg, webp, tiff, avif or heif (avif/heif where libvips can write them; default: the output file's extension, else the input's format)")
+		fs.IntVar(&f.quality, "quality", 0, "JPEG/WebP/AVIF/HEIF quality 1..100 (default 92 JPEG, 90 WebP, 80 AVIF/HEIF)")
 		fs.BoolVar(&f.strip, "strip", false, "drop metadata (EXIF, XMP, IPTC, ICC)")
 	}
 }
@@ -156,7 +156,7 @@ func (f *engineFlags) check(cmd string) error {
 	}
 	if f.set["format"] {
 		if _, ok := canonicalFormat(f.format); !ok {
-			bad("--format %q: want png, jpeg, webp or tiff", f.format)
+			bad("--format %q: want png, jpeg, webp, tiff, avif or heif", f.format)
 		}
 	}
 	if f.set["quality"] && (f.quality < 1 || f.quality > 100) {
@@ -260,7 +260,7 @@ func (f *engineFlags) options(cmd string, eng *core.Engine) (core.Options, error
 	return o, nil
 }
 
-// canonicalFormat maps a format name or alias to png, jpeg, webp or tiff.
+// canonicalFormat maps a format name or alias to png, jpeg, webp, tiff, avif or heif.
 func canonicalFormat(s string) (string, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "png":
@@ -271,6 +271,10 @@ func canonicalFormat(s string) (string, bool) {
 		return "webp", true
 	case "tiff", "tif":
 		return "tiff", true
+	case "avif":
+		return "avif", true
+	case "heif", "heic":
+		return "heif", true
 	}
 	return "", false
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/resshift/resshift/core"
@@ -17,29 +18,40 @@ import (
 
 const upscaleUsage = `Usage: resshift upscale [flags] INPUT...
 
-Upscales every INPUT by the model's scale (×4) and writes the result atomically
-(a temporary file renamed into place: never a half-written image).
+Upscales every INPUT by the model's scale (×4), or by --scale 2 or 3 (the
+model's ×4 result downscaled with MATLAB's antialiased bicubic), and writes the
+result atomically (a temporary file renamed into place: never a half-written
+image).
 
 INPUT is an image file, a folder (the images directly inside it: png, jpeg,
-webp, tiff, gif, heif, avif; not recursive) or a glob pattern such as
-'photos/*.jpg' (quoted patterns are expanded by resshift).
+webp, tiff, gif, heif, avif; not recursive; symbolic links to files are
+followed, links to folders are not), a glob pattern such as 'photos/*.jpg'
+(quoted patterns are expanded by resshift), or - for one image on stdin.
 
-Outputs go next to each input as NAME_x4.EXT unless -o is given. -o PATH is a
-folder if it exists as one, ends with '/' or has no extension (it is created if
-missing); otherwise it is a file, which needs exactly one input. The output
-format is --format, else the extension of the -o file, else the config's
-output.format, else the input's format (png for gif/heif/avif inputs).
-Existing outputs are not replaced unless --overwrite is given.
+Outputs go next to each input as NAME_xS.EXT (S the output scale) unless -o is
+given. -o PATH is a folder if it exists as one, ends with '/' or has no
+extension (it is created if missing); -o - writes the one output to stdout;
+otherwise it is a file, which needs exactly one input. The output format is
+--format, else the extension of the -o file, else the config's output.format,
+else the input's format (png for gif/heif/avif inputs). avif and heif are
+written where libvips can (heifsave). Existing outputs are not replaced unless
+--overwrite is given; --skip-existing skips them instead (exit 0).
+
+-j N upscales N files at once with one engine (N concurrent ONNX Runtime runs;
+unless --threads is given, the cores are shared between them).
 
 A bad file is reported (its name and what is wrong) and the others go on; the
-last line is a summary "N upscaled, M failed" and the exit status is 1 when
-anything failed.
+last line is a summary "N upscaled, M failed" (with "K skipped" when
+--skip-existing skipped some) and the exit status is 1 when anything failed.
 
 Examples:
   resshift upscale photo.jpg                      # writes photo_x4.jpg
+  resshift upscale --scale 2 photo.jpg            # writes photo_x2.jpg
   resshift upscale -o big.png small.png
   resshift upscale -o out/ --format webp --quality 85 shots/ 'more/*.png'
-  resshift upscale --sampler stochastic --seed 7 --tile 128 --threads 2 in.png`
+  resshift upscale -j 2 --skip-existing -o out/ shots/
+  resshift upscale --model clean -o - - < in.png > out.png
+  resshift upscale --sampler deterministic --seed 7 --tile 128 --threads 2 in.png`
 
 // imageExts are the extensions picked from folders (lower case).
 var imageExts = []string{".png", ".jpg", ".jpeg", ".jpe", ".webp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".avif"}
@@ -50,17 +62,21 @@ func isImageName(name string) bool {
 
 func hasGlobMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
 
-// upscaler holds one upscale invocation's state.
+// upscaler holds one upscale invocation's state. one() may run on several
+// goroutines (-j): mu guards written and the progress output.
 type upscaler struct {
 	e         *env
 	eng       *core.Engine
 	opt       core.Options
 	enc       imageio.EncodeOptions
 	formatSet bool   // output format chosen by flag or config (not per input)
-	outFile   string // -o naming a file
+	outFile   string // -o naming a file ("-" = stdout)
 	outDir    string // -o naming a folder
 	overwrite bool
 	quiet     bool
+	uf        upscaleFlags
+	scale     int // output scale (--scale, default the model's)
+	mu        sync.Mutex
 	written   map[string]string // output path → its source, in this run
 	prog      *progress
 }
@@ -69,9 +85,11 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("upscale", upscaleUsage)
 	var ef engineFlags
 	ef.register(fs, withSeed|withSampler|withOutput)
-	out := fs.String("o", "", "output `path`: a file (one input only) or a folder (default: next to each input as NAME_x4.EXT)")
+	out := fs.String("o", "", "output `path`: a file (one input only), a folder, or - for stdout (default: next to each input as NAME_xS.EXT)")
 	overwrite := fs.Bool("overwrite", false, "replace existing outputs (default: refuse and report)")
 	quiet := fs.Bool("q", false, "quiet: no progress or per-file lines; errors and a failure summary only")
+	var uf upscaleFlags
+	uf.register(fs)
 	inputs, err := parse(e, fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -83,7 +101,10 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	if err := ef.check("upscale"); err != nil {
 		return err
 	}
-	u := &upscaler{e: e, overwrite: *overwrite, quiet: *quiet, written: map[string]string{}}
+	if err := uf.check(*out, inputs, *overwrite); err != nil {
+		return err
+	}
+	u := &upscaler{e: e, overwrite: *overwrite, quiet: *quiet, uf: uf, written: map[string]string{}}
 	if err := u.planOutput(*out, inputs, &ef); err != nil {
 		return err
 	}
@@ -91,12 +112,13 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if u.outFile != "" && !ef.set["format"] {
+	uf.configure(&cfg, &ef)
+	if u.outFile != "" && u.outFile != stdioName && !ef.set["format"] {
 		// The -o file's extension wins over the config's format.
 		if f, ok := canonicalFormat(strings.TrimPrefix(filepath.Ext(u.outFile), ".")); ok {
 			cfg.Output.Format = f
 		} else if cfg.Output.Format == "" {
-			return usagef("upscale", "-o %s: cannot tell the output format from the extension %q; add --format png|jpeg|webp|tiff", u.outFile, filepath.Ext(u.outFile))
+			return usagef("upscale", "-o %s: cannot tell the output format from the extension %q; add --format png|jpeg|webp|tiff|avif|heif", u.outFile, filepath.Ext(u.outFile))
 		}
 	}
 	eng, err := newEngine(e, cfg)
@@ -108,6 +130,9 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	if u.opt, err = ef.options("upscale", eng); err != nil {
 		return err
 	}
+	if u.scale, err = uf.outputScale(eng); err != nil {
+		return err
+	}
 	u.enc = eng.EncodeOptions()
 	u.formatSet = u.enc.Format != ""
 	if u.outDir != "" {
@@ -116,7 +141,7 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	srcs, bad := expandInputs(inputs, eng.Scale())
+	srcs, bad := expandInputs(inputs, u.scale)
 	total := len(srcs)
 	u.prog = newProgress(e, *quiet)
 	failed := 0
@@ -124,30 +149,34 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 		u.fail(b.path, b.err)
 		failed++
 	}
-	done := 0
-	for i, src := range srcs {
-		if interrupted(ctx) {
-			break
-		}
+	var done, skipped int
+	u.forEach(ctx, srcs, func(i int, src string) {
 		err := u.one(ctx, src, i+1, total)
+		u.mu.Lock()
+		defer u.mu.Unlock()
 		switch {
 		case err == nil:
 			done++
+		case errors.Is(err, errSkipped):
+			skipped++
 		case interrupted(ctx) && errors.Is(err, core.ErrCanceled):
 			// not a failure of this file: the user stopped the run
 		default:
 			u.fail(src, err)
 			failed++
 		}
-	}
+	})
 	u.prog.clear()
 	if total == 0 && failed == 0 {
 		fmt.Fprintln(e.stderr, "resshift upscale: no images found")
 		return errReported
 	}
-	left := total - done - failed + len(bad)
+	left := total - done - skipped - failed + len(bad)
 	if !*quiet || failed > 0 || interrupted(ctx) {
 		line := fmt.Sprintf("%d upscaled, %d failed", done, failed)
+		if skipped > 0 {
+			line = fmt.Sprintf("%d upscaled, %d skipped, %d failed", done, skipped, failed)
+		}
 		if interrupted(ctx) && left > 0 {
 			line += fmt.Sprintf(", %d not done", left)
 		}
@@ -165,6 +194,10 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 // planOutput interprets -o (see upscaleUsage). Mistakes are usage errors.
 func (u *upscaler) planOutput(out string, inputs []string, ef *engineFlags) error {
 	if out == "" {
+		return nil
+	}
+	if out == stdioName {
+		u.outFile = out // uf.check made sure there is exactly one input file
 		return nil
 	}
 	multi := len(inputs) > 1
@@ -223,6 +256,10 @@ func expandInputs(args []string, scale int) (srcs []string, bad []badInput) {
 		}
 	}
 	for _, arg := range args {
+		if arg == stdioName {
+			add(arg)
+			continue
+		}
 		fi, err := os.Stat(arg)
 		switch {
 		case err == nil && fi.IsDir():
@@ -263,7 +300,10 @@ func expandInputs(args []string, scale int) (srcs []string, bad []badInput) {
 }
 
 // folderImages lists the images directly inside dir, skipping hidden files
-// and NAME_x<scale> files that sit next to their source NAME.
+// and NAME_x<scale> files that sit next to their source NAME. Symbolic links
+// to files are followed; links to folders are not (folders are not
+// recursive, so no link loop can trap a run); a broken link is listed, and
+// its read fails with the reason.
 func folderImages(dir string, scale int) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -273,7 +313,7 @@ func folderImages(dir string, scale int) ([]string, error) {
 	var names []string
 	for _, en := range entries {
 		n := en.Name()
-		if strings.HasPrefix(n, ".") || !isImageName(n) || !en.Type().IsRegular() {
+		if strings.HasPrefix(n, ".") || !isImageName(n) || !followFile(dir, en) {
 			continue
 		}
 		names = append(names, n)
@@ -293,7 +333,11 @@ func folderImages(dir string, scale int) ([]string, error) {
 // outputFor returns the output path and format for src.
 func (u *upscaler) outputFor(src string) (path, format string) {
 	ext := filepath.Ext(src)
+	if src == stdioName {
+		ext = ""
+	}
 	inFormat, known := canonicalFormat(strings.TrimPrefix(ext, "."))
+	known = known && outputFormatOf(inFormat) == inFormat // avif, heif inputs: png by default
 	switch {
 	case u.formatSet:
 		format, _ = canonicalFormat(u.enc.Format)
@@ -307,9 +351,9 @@ func (u *upscaler) outputFor(src string) (path, format string) {
 	}
 	outExt := ext
 	if !known || inFormat != format {
-		outExt = map[string]string{"png": ".png", "jpeg": ".jpg", "webp": ".webp", "tiff": ".tiff"}[format]
+		outExt = formatExt[format]
 	}
-	name := fmt.Sprintf("%s_x%d%s", strings.TrimSuffix(filepath.Base(src), ext), u.eng.Scale(), outExt)
+	name := fmt.Sprintf("%s_x%d%s", strings.TrimSuffix(filepath.Base(src), ext), u.scale, outExt)
 	dir := u.outDir
 	if dir == "" {
 		dir = filepath.Dir(src)
@@ -322,15 +366,27 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
 	start := time.Now()
 	dst, format := u.outputFor(src)
 	key := filepath.Clean(dst)
-	if prev, ok := u.written[key]; ok {
-		return fmt.Errorf("output %s was already written from %s in this run; use separate folders or names", dst, prev)
+	if dst != stdioName {
+		u.mu.Lock()
+		prev, ok := u.written[key]
+		u.mu.Unlock()
+		if ok {
+			return fmt.Errorf("output %s was already written from %s in this run; use separate folders or names", dst, prev)
+		}
+		if _, err := os.Lstat(dst); err == nil && !u.overwrite {
+			if u.uf.skipExisting {
+				u.lineLocked(fmt.Sprintf("%s: skipped, %s exists", src, dst))
+				return errSkipped
+			}
+			return fmt.Errorf("output %s exists (use --overwrite to replace it, or --skip-existing)", dst)
+		}
 	}
-	if _, err := os.Lstat(dst); err == nil && !u.overwrite {
-		return fmt.Errorf("output %s exists (use --overwrite to replace it)", dst)
-	}
-	img, err := imageio.DecodeFile(src, u.eng.Limits())
+	img, err := u.decode(src)
 	if err != nil {
 		return err
+	}
+	if src == stdioName && !u.formatSet {
+		format = outputFormatOf(img.Format)
 	}
 	s := u.eng.Scale()
 	if err := u.eng.Limits().CheckOutput(img.Width*s, img.Height*s); err != nil {
@@ -338,12 +394,15 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
 	}
 	opt := u.opt
 	label := fmt.Sprintf("[%d/%d] %s", i, n, filepath.Base(src))
-	u.prog.begin(label, opt.Batch)
-	opt.Progress = func(p core.Progress) error {
-		u.prog.update(p)
-		return nil
+	if u.uf.jobs == 1 {
+		// one file at a time: a progress bar (several at once: lines only)
+		u.prog.begin(label, opt.Batch)
+		opt.Progress = func(p core.Progress) error {
+			u.prog.update(p)
+			return nil
+		}
 	}
-	out, st, err := u.eng.UpscaleImage(ctx, img, opt)
+	out, st, err := u.eng.UpscaleImageTo(ctx, img, u.scale, opt)
 	if err != nil {
 		return err
 	}
@@ -353,10 +412,14 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
 	if err != nil {
 		return err
 	}
-	if err := imageio.WriteFileAtomic(dst, data); err != nil {
+	if err := u.write(dst, data); err != nil {
 		return err
 	}
-	u.written[key] = src
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if dst != stdioName {
+		u.written[key] = src
+	}
 	u.prog.line(fmt.Sprintf("%s → %s  %d×%d → %d×%d  %s, %s, %.2f s", label, dst, img.Width, img.Height,
 		out.Width, out.Height, plural(st.Tiles, "tile"), plural(st.DenoiserCalls, "denoiser call"), time.Since(start).Seconds()))
 	return nil
