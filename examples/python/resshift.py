@@ -268,7 +268,11 @@ def _enc(s):
 
 
 class Engine:
-    """A loaded model (resshift_engine). Thread-safe; close() it (or use `with`) to free it early."""
+    """A loaded model (resshift_engine). Thread-safe; close() it (or use `with`) to free it early.
+
+    model: the name or alias of a pack embedded in the library ("resshift-lite-x4", "clean"), "default",
+    or a pack directory; None = the configuration's model (the embedded default).
+    """
 
     def __init__(self, config=None, *, model=None, provider=None, ort_library=None, intra_op_threads=None,
                  inter_op_threads=None, concurrency=None, device_id=None):
