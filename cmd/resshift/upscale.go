@@ -211,6 +211,9 @@ func (u *upscaler) planOutput(out string, inputs []string, ef *engineFlags) erro
 	fi, err := os.Stat(out)
 	switch {
 	case err == nil && fi.IsDir(), err != nil && (strings.HasSuffix(out, string(os.PathSeparator)) || filepath.Ext(out) == ""):
+		if slices.Contains(inputs, stdioName) {
+			return usagef("upscale", "-o %s is a folder: - (stdin) needs -o FILE or -o - (stdout)", out)
+		}
 		u.outDir = out
 		return nil
 	case multi:
@@ -362,17 +365,29 @@ func (u *upscaler) outputFor(src string) (path, format string) {
 }
 
 // one upscales src; i of n is for progress.
-func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
+func (u *upscaler) one(ctx context.Context, src string, i, n int) (err error) {
 	start := time.Now()
 	dst, format := u.outputFor(src)
 	key := filepath.Clean(dst)
 	if dst != stdioName {
+		// Reserve the output for this source (released on failure), so that
+		// two sources with the same output clash under -j as they do in turn.
 		u.mu.Lock()
 		prev, ok := u.written[key]
+		if !ok {
+			u.written[key] = src
+		}
 		u.mu.Unlock()
 		if ok {
 			return fmt.Errorf("output %s was already written from %s in this run; use separate folders or names", dst, prev)
 		}
+		defer func() {
+			if err != nil {
+				u.mu.Lock()
+				delete(u.written, key)
+				u.mu.Unlock()
+			}
+		}()
 		if _, err := os.Lstat(dst); err == nil && !u.overwrite {
 			if u.uf.skipExisting {
 				u.lineLocked(fmt.Sprintf("%s: skipped, %s exists", src, dst))
@@ -417,9 +432,6 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if dst != stdioName {
-		u.written[key] = src
-	}
 	u.prog.line(fmt.Sprintf("%s → %s  %d×%d → %d×%d  %s, %s, %.2f s", label, dst, img.Width, img.Height,
 		out.Width, out.Height, plural(st.Tiles, "tile"), plural(st.DenoiserCalls, "denoiser call"), time.Since(start).Seconds()))
 	return nil

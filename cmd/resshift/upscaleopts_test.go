@@ -101,6 +101,16 @@ func TestUpscaleJobs(t *testing.T) {
 			t.Errorf("%s: -j 3 output differs from the sequential one (%d vs %d bytes)", n, len(b), len(a))
 		}
 	}
+	// Two sources with the same output name clash under -j as they do one at a time.
+	for _, d := range []string{"x", "y"} {
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+		writeImage(t, filepath.Join(dir, d), "same.png", synthImage(12, 12), "png")
+	}
+	r = runBin(t, dir, "upscale", "-j", "2", "-o", "clash", "x", "y")
+	if r.code != 1 {
+		t.Fatalf("-j 2 clash: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	mustContain(t, "stderr", r.stderr, "already written from", "1 upscaled, 1 failed")
 	for _, bad := range []string{"0", "-1", "1000"} {
 		if r := runBin(t, dir, "upscale", "-j", bad, "-o", "x", dir); r.code != 2 {
 			t.Errorf("-j %s: exit %d, want 2", bad, r.code)
@@ -171,6 +181,7 @@ func TestUpscaleStdio(t *testing.T) {
 		want  string
 	}{
 		{"stdin without -o", data, []string{"upscale", "-"}, 2, "-o"},
+		{"stdin to a folder", data, []string{"upscale", "-o", "outdir/", "-"}, 2, "-o FILE"},
 		{"stdout with two inputs", nil, []string{"upscale", "-o", "-", in, in}, 2, "exactly one input"},
 		{"garbage on stdin", []byte("not an image"), []string{"upscale", "-o", "-", "-"}, 1, "FAILED -"},
 	} {
