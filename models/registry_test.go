@@ -149,3 +149,28 @@ func TestKnows(t *testing.T) {
 		}
 	}
 }
+
+// The embedded packs keep the binary small (issue 11: under about 40 MB in
+// all; the Go code, libvips bindings and ONNX Runtime glue take about 7 MB).
+func TestEmbeddedSize(t *testing.T) {
+	const limit = 32 << 20
+	var total int64
+	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		total += fi.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total > limit {
+		t.Fatalf("embedded packs hold %.1f MiB, want <= %d MiB", float64(total)/(1<<20), limit>>20)
+	}
+	t.Logf("embedded packs: %.1f MiB", float64(total)/(1<<20))
+}
