@@ -15,7 +15,7 @@ RESSHIFT_VERSION := $(shell awk '/^.define RESSHIFT_VERSION_(MAJOR|MINOR|PATCH) 
 PREFIX      ?= /usr/local
 LIB_LDFLAGS := $(LDFLAGS) -extldflags '-Wl,-soname,libresshift.so.1 -Wl,--version-script=$(ROOT)/capi/resshift.map'
 
-.PHONY: lib install test-capi plugin server proto all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval
+.PHONY: lib install test-capi plugin server proto all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval dist test-dist
 
 all: build plugin server
 
@@ -71,6 +71,27 @@ install: lib
 	install -m 0644 include/resshift.h $(DESTDIR)$(PREFIX)/include/resshift.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(RESSHIFT_VERSION)|g' capi/resshift.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/resshift.pc
 
+## dist: build/resshift-VERSION-linux-x64.tar.gz, a relocatable bundle: resshift, resshift-plugin,
+## libresshift.so(.1), resshift.h and libonnxruntime.so.1 side by side (no path baked in: ONNX Runtime is
+## found next to the binary or the library; RUNPATH $ORIGIN). Runs where only libvips is installed.
+DIST_NAME    := resshift-$(VERSION)-linux-x64
+DIST_DIR     := $(BUILD)/dist/$(DIST_NAME)
+DIST_LDFLAGS := -X main.version=$(VERSION) -extldflags "-Wl,-rpath,$$ORIGIN"
+dist: deps
+	@rm -rf $(DIST_DIR) $(BUILD)/$(DIST_NAME).tar.gz && mkdir -p $(DIST_DIR)
+	$(GO) build -ldflags '$(DIST_LDFLAGS)' -o $(DIST_DIR)/resshift ./cmd/resshift
+	$(GO) build -ldflags '$(DIST_LDFLAGS)' -o $(DIST_DIR)/resshift-plugin ./plugin/cmd/resshift-plugin
+	$(GO) build -buildmode=c-shared -o $(DIST_DIR)/libresshift.so \
+		-ldflags '-extldflags "-Wl,-soname,libresshift.so.1 -Wl,--version-script=$(ROOT)/capi/resshift.map -Wl,-rpath,$$ORIGIN"' ./capi
+	@rm -f $(DIST_DIR)/libresshift.h && ln -sf libresshift.so $(DIST_DIR)/libresshift.so.1
+	cp include/resshift.h $(ORT_LIB) LICENSE $(DIST_DIR)/
+	tar -czf $(BUILD)/$(DIST_NAME).tar.gz -C $(BUILD)/dist $(DIST_NAME)
+	@ls -l $(BUILD)/$(DIST_NAME).tar.gz
+
+## test-dist: unpack the dist tarball into a temporary folder and upscale with it in a clean environment.
+test-dist: dist
+	RESSHIFT_DIST_TARBALL=$(ROOT)/$(BUILD)/$(DIST_NAME).tar.gz $(GO) test -count=1 ./internal/disttest
+
 ## test-capi: the C ABI tests only (they are also part of `make test`).
 test-capi: deps
 	RESSHIFT_ORT_LIB=$(ROOT)/$(ORT_LIB) $(GO) test -ldflags '$(LDFLAGS)' ./capi/...
@@ -108,6 +129,7 @@ test-pure:
 ## test: everything (Go with real ONNX Runtime and libvips, C and Python hosts, training checks when torch exists).
 test: deps pytestdeps
 	RESSHIFT_ORT_LIB=$(ROOT)/$(ORT_LIB) $(GO) test -timeout 30m -ldflags '$(LDFLAGS)' ./...
+	$(MAKE) --no-print-directory test-dist
 	@if $(PY) -c 'import torch' 2>/dev/null; then \
 		$(PY) -m unittest discover -s training -t . -p 'test_*.py' -v 2>&1 | tail -n 15; \
 	else echo "training tests skipped: python3-torch not installed (make pydeps)"; fi
@@ -127,7 +149,7 @@ train: pydeps
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/default --init training/runs/stage1/ckpt.pt --kappa 0.25 --chain 0.5 --iters 15000 --lr 4e-4 --warmup 200 --clip 1 --val-every 1000
 
 export: pydeps
-	$(PY) -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4 --version 2
+	$(PY) -m training.export --ckpt training/runs/default/best_ema.pt --out models/resshift-lite-x4 --version 2 --alias clean
 
 ## bench / eval: speed and quality of the default model (eval needs ../shared/data).
 bench: build

@@ -18,8 +18,9 @@ import (
 // Config is the engine configuration, read from TOML (see configs/default.toml).
 // Zero values mean "use the model pack's default" where documented.
 type Config struct {
-	// Model selects the model pack: "" or "default" = the embedded default model,
-	// otherwise a directory holding model.toml.
+	// Model selects the model pack: "" or "default" = the embedded default model;
+	// the name or alias of an embedded pack ("resshift-lite-x4", "clean"; see
+	// `resshift info --models`); otherwise a directory holding model.toml (see LoadPack).
 	Model string `toml:"model"`
 
 	Runtime RuntimeConfig `toml:"runtime"`
@@ -188,9 +189,9 @@ func (c Config) Validate() error {
 		bad("output.quality", "must be 0 (default) or 1..100, got %d", c.Output.Quality)
 	}
 	switch c.Output.Format {
-	case "", "png", "jpeg", "jpg", "webp", "tiff":
+	case "", "png", "jpeg", "jpg", "webp", "tiff", "avif", "heif", "heic":
 	default:
-		bad("output.format", "must be one of png, jpeg, webp, tiff (or empty), got %q", c.Output.Format)
+		bad("output.format", "must be one of png, jpeg, webp, tiff, avif, heif (or empty), got %q", c.Output.Format)
 	}
 	return errors.Join(errs...)
 }

@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/resshift/resshift/core/modelpack"
@@ -52,13 +55,28 @@ type Info struct {
 	Source      string `json:"source"`
 }
 
-// LoadPack resolves cfg.Model: "" or "default" is the embedded default model, anything else a directory.
+// LoadPack resolves cfg.Model: "" or "default" is the embedded default model;
+// a bare name (no path separator) of an embedded pack or one of its aliases
+// ("clean") selects that pack; anything else is a directory holding
+// model.toml ("./clean" for a folder that shares a pack's name). A bare name
+// that is neither embedded nor an existing directory is an error listing the
+// embedded names.
 func LoadPack(model string) (*modelpack.Pack, error) {
-	if model == "" || model == "default" {
-		fsys, root := models.Default()
-		return modelpack.LoadFS(fsys, root)
+	if isPackName(model) && (models.Knows(model) || !dirExists(model)) {
+		return models.Load(model)
 	}
 	return modelpack.LoadDir(model)
+}
+
+// isPackName reports whether model is a bare word rather than a path.
+func isPackName(model string) bool {
+	return !strings.ContainsRune(model, '/') && !strings.ContainsRune(model, filepath.Separator) &&
+		model != "." && model != ".."
+}
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
 
 // New validates cfg, loads the model pack and creates the ONNX Runtime sessions.
@@ -162,7 +180,7 @@ func (e *Engine) Scale() int { return e.pack.Scale }
 func (e *Engine) Info() Info {
 	m := &e.pack.Manifest
 	src := e.pack.Dir
-	if e.cfg.Model == "" || e.cfg.Model == "default" {
+	if src == "" {
 		src = "embedded"
 	}
 	return Info{

@@ -30,6 +30,9 @@ func (e *Engine) EncodeOptions() imageio.EncodeOptions {
 
 // UpscaleImage upscales a decoded image: RGB through the model, alpha with
 // bicubic interpolation, grayscale, bit depth, format and metadata carried over.
+// With alpha, the colour of fully transparent pixels is first replaced by the
+// premultiplied mean of the visible colour around them, so it never shows
+// at the edges of visible pixels (no dark or light fringe).
 // img is not modified; the result owns new buffers.
 func (e *Engine) UpscaleImage(ctx context.Context, img *imageio.Image, opt Options) (*imageio.Image, Stats, error) {
 	if img == nil {
@@ -39,7 +42,14 @@ func (e *Engine) UpscaleImage(ctx context.Context, img *imageio.Image, opt Optio
 	if err := e.Limits().CheckOutput(img.Width*s, img.Height*s); err != nil {
 		return nil, Stats{}, newKindError(ErrInvalidInput, "core: "+err.Error(), err)
 	}
-	rgb, st, err := e.UpscaleRGB(ctx, img.RGB, img.Width, img.Height, opt)
+	// The invisible colour of transparent pixels must not bleed into the
+	// visible edges: it is replaced by the premultiplied (alpha-weighted)
+	// mean of the visible colour around it (see alphafill.go).
+	src := img.RGB
+	if img.Alpha != nil {
+		src = fillTransparent(img.RGB, img.Alpha, img.Width, img.Height)
+	}
+	rgb, st, err := e.UpscaleRGB(ctx, src, img.Width, img.Height, opt)
 	if err != nil {
 		return nil, st, err
 	}

@@ -207,8 +207,13 @@ typedef struct resshift_engine_params {
     /* TOML configuration file (see configs/ in the source), or NULL for the
        built-in defaults. */
     const char *config_path;
-    /* Model pack: a directory holding model.toml, or "default" for the
-       embedded default model; NULL = the configuration's `model`. */
+    /* Model pack: the name or alias of a pack embedded in the library
+       ("resshift-lite-x4", "clean"; `resshift info --models` lists them),
+       "default" for the embedded default model, or a directory holding
+       model.toml (a bare word that names an embedded pack selects the pack:
+       write "./clean" for a folder of that name); NULL = the configuration's
+       `model`. An unknown name fails with RESSHIFT_ERR_MODEL and a message
+       listing the embedded names. */
     const char *model;
     /* Execution provider, "cpu", "cuda" or "tensorrt"; NULL = configured. */
     const char *provider;

@@ -12,6 +12,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ def _gen():
 
 MANIFEST = """# Default model pack of resshift: pixel-space ResShift x4 (see MODEL_CARD.md). Written by training/export.py.
 name        = "{name}"
-version     = "{version}"
+{aliases}version     = "{version}"
 description = "Pixel-space ResShift x4, 4 steps, {params:.2f} M-parameter conditional residual net, CPU friendly"
 license     = "Apache-2.0"
 scale       = 4
@@ -64,9 +65,15 @@ def main(argv=None):
     ap.add_argument("--out", default="models/resshift-lite-x4")
     ap.add_argument("--name", default="resshift-lite-x4")
     ap.add_argument("--version", default="1")
+    ap.add_argument("--alias", action="append", default=[], metavar="ALIAS",
+                    help="short name the pack is also selected by (repeatable), e.g. clean or real")
     ap.add_argument("--tile", type=int, default=256)
     ap.add_argument("--overlap", type=int, default=16)
     args = ap.parse_args(argv)
+    bad = [a for a in args.alias if not re.fullmatch(r"[a-z0-9._-]+", a) or a in ("default", args.name)]
+    if bad:
+        ap.error(f"--alias {bad[0]!r}: must match [a-z0-9._-]+ and differ from 'default' and --name")
+    aliases = "aliases     = [{}]\n".format(", ".join(f'"{a}"' for a in args.alias)) if args.alias else ""
     torch.set_num_threads(2)
     st = torch.load(args.ckpt, map_location="cpu")
     model = build(st["arch"])
@@ -82,7 +89,7 @@ def main(argv=None):
                                     "y": {0: "n", 2: "H", 3: "W"}, "x0": {0: "n", 2: "H", 3: "W"}})
     os.replace(tmp, out / "denoiser.onnx")
     gen = _gen()
-    (out / "model.toml").write_text(MANIFEST.format(name=args.name, version=args.version, params=count_params(model) / 1e6,
+    (out / "model.toml").write_text(MANIFEST.format(name=args.name, aliases=aliases, version=args.version, params=count_params(model) / 1e6,
                                                     tile=args.tile, overlap=args.overlap, denoiser=gen.PIXEL_DENOISER,
                                                     kappa=config_of(st).kappa))
     # reference cases: two sizes, two batch sizes, all timesteps

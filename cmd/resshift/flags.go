@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/resshift/resshift/core"
+	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/core/sampler"
 )
@@ -103,23 +104,25 @@ const (
 
 func (f *engineFlags) register(fs *flag.FlagSet, groups int) {
 	f.groups = groups
+	def := core.DefaultConfig() // the help states the code's defaults (TestHelpDefaultsMatchCode)
 	fs.StringVar(&f.config, "config", "", "TOML config `file` (see configs/default.toml)")
-	fs.StringVar(&f.model, "model", "", "model pack `dir` (default: the embedded model)")
+	fs.StringVar(&f.model, "model", "", modelUsage)
 	if groups&withSeed != 0 {
-		fs.Uint64Var(&f.seed, "seed", 0, "noise seed (default from config: 12345)")
+		fs.Uint64Var(&f.seed, "seed", 0, fmt.Sprintf("noise seed (default from config: %d)", def.Sampler.Seed))
 	}
 	if groups&withSampler != 0 {
-		fs.StringVar(&f.sampler, "sampler", "", "sampler: deterministic or stochastic (default from config: deterministic)")
+		fs.StringVar(&f.sampler, "sampler", "", "sampler: deterministic or stochastic (default from config: "+def.Sampler.Kind+")")
 	}
 	fs.IntVar(&f.tile, "tile", 0, "LR tile side in pixels, a multiple of the model's padding multiple (default: the model's)")
 	fs.IntVar(&f.overlap, "overlap", 0, "LR overlap between tiles in pixels (default: the model's)")
-	fs.IntVar(&f.batch, "batch", 0, "tiles per ONNX Runtime call (default 1)")
+	fs.IntVar(&f.batch, "batch", 0, fmt.Sprintf("tiles per ONNX Runtime call (default %d)", max(def.Tiling.Batch, 1)))
 	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0 = one per core)")
-	fs.StringVar(&f.provider, "provider", "", "execution provider: cpu, cuda or tensorrt (default cpu)")
+	fs.StringVar(&f.provider, "provider", "", "execution provider: cpu, cuda or tensorrt (default "+def.Runtime.Provider+")")
 	fs.BoolVar(&f.allowFallback, "allow-fallback", false, "fall back to the CPU (with a warning) when the provider cannot load")
 	if groups&withOutput != 0 {
-		fs.StringVar(&f.format, "format", "", "output format: png, jpeg, webp or tiff (default: the output file's extension, else the input's format)")
-		fs.IntVar(&f.quality, "quality", 0, "JPEG/WebP quality 1..100 (default 92 JPEG, 90 WebP)")
+		fs.StringVar(&f.format, "format", "", "output format: png, jpeg, webp, tiff, avif or heif (avif/heif where libvips can write them; default: the output file's extension, else the input's format)")
+		fs.IntVar(&f.quality, "quality", 0, fmt.Sprintf("JPEG/WebP/AVIF/HEIF quality 1..100 (default %d JPEG, %d WebP, %d AVIF/HEIF)",
+			imageio.DefaultJPEGQuality, imageio.DefaultWebPQuality, imageio.DefaultHEIFQuality))
 		fs.BoolVar(&f.strip, "strip", false, "drop metadata (EXIF, XMP, IPTC, ICC)")
 	}
 }
@@ -156,7 +159,7 @@ func (f *engineFlags) check(cmd string) error {
 	}
 	if f.set["format"] {
 		if _, ok := canonicalFormat(f.format); !ok {
-			bad("--format %q: want png, jpeg, webp or tiff", f.format)
+			bad("--format %q: want png, jpeg, webp, tiff, avif or heif", f.format)
 		}
 	}
 	if f.set["quality"] && (f.quality < 1 || f.quality > 100) {
@@ -260,7 +263,7 @@ func (f *engineFlags) options(cmd string, eng *core.Engine) (core.Options, error
 	return o, nil
 }
 
-// canonicalFormat maps a format name or alias to png, jpeg, webp or tiff.
+// canonicalFormat maps a format name or alias to png, jpeg, webp, tiff, avif or heif.
 func canonicalFormat(s string) (string, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "png":
@@ -271,6 +274,10 @@ func canonicalFormat(s string) (string, bool) {
 		return "webp", true
 	case "tiff", "tif":
 		return "tiff", true
+	case "avif":
+		return "avif", true
+	case "heif", "heic":
+		return "heif", true
 	}
 	return "", false
 }

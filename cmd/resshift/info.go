@@ -9,9 +9,13 @@ import (
 	"github.com/resshift/resshift/core"
 )
 
-const infoUsage = `Usage: resshift info [--json] [--model DIR] [--config FILE] [--provider P]
+const infoUsage = `Usage: resshift info [--json] [--model NAME|DIR] [--config FILE] [--provider P]
+       resshift info --models [--json]
 
-Loads the model pack (the embedded default unless --model or the config names
+--models lists the model packs embedded in the binary, which --model (and the
+config's model key) select by name or alias.
+
+Otherwise loads the model pack (the embedded default unless --model or the config names
 one) into ONNX Runtime and prints what it is: name, version, description,
 licence, scale, space, steps, tiling, the execution provider in use, the ONNX
 Runtime version, the diffusion parameters and the schedule table (one row per
@@ -26,6 +30,7 @@ indexed by step 0..T-1 in full float64 precision.
 
 Examples:
   resshift info
+  resshift info --models
   resshift info --json --model packs/resshift-v3`
 
 // scheduleJSON is the schedule table in the JSON output of info.
@@ -70,7 +75,8 @@ func runInfo(ctx context.Context, e *env, args []string) error {
 	var ef engineFlags
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	fs.StringVar(&ef.config, "config", "", "TOML config `file`")
-	fs.StringVar(&ef.model, "model", "", "model pack `dir` (default: the embedded model)")
+	fs.StringVar(&ef.model, "model", "", modelUsage)
+	listModels := fs.Bool("models", false, "list the embedded model packs (name, aliases, scale, default) and exit")
 	fs.StringVar(&ef.provider, "provider", "", "execution provider: cpu, cuda or tensorrt")
 	fs.BoolVar(&ef.allowFallback, "allow-fallback", false, "fall back to the CPU when the provider cannot load")
 	pos, err := parse(e, fs, args)
@@ -81,6 +87,9 @@ func runInfo(ctx context.Context, e *env, args []string) error {
 		return usagef("info", "unexpected argument %q", pos[0])
 	}
 	ef.recordSet(fs)
+	if *listModels {
+		return printModels(e, *asJSON)
+	}
 	if err := ef.check("info"); err != nil {
 		return err
 	}

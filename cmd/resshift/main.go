@@ -40,6 +40,7 @@ const (
 // env is what a command talks to: its output streams and environment. Tests
 // run commands in process with buffers.
 type env struct {
+	stdin          io.Reader // upscale's "-" input
 	stdout, stderr io.Writer
 	// tty: stderr is a terminal (progress bars are redrawn in place).
 	tty    bool
@@ -84,7 +85,7 @@ var errReported = errors.New("failed")
 func main() {
 	fi, err := os.Stderr.Stat()
 	tty := err == nil && fi.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, tty: tty, getenv: os.Getenv}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, tty: tty, getenv: os.Getenv}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, e, os.Args[1:])
 	stop()

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/resshift/resshift/core"
@@ -17,32 +18,44 @@ import (
 
 const upscaleUsage = `Usage: resshift upscale [flags] INPUT...
 
-Upscales every INPUT by the model's scale (×4) and writes the result atomically
-(a temporary file renamed into place: never a half-written image).
+Upscales every INPUT by the model's scale (×4), or by --scale 2 or 3 (the
+model's ×4 result downscaled with MATLAB's antialiased bicubic), and writes the
+result atomically (a temporary file renamed into place: never a half-written
+image).
 
 INPUT is an image file, a folder (the images directly inside it: png, jpeg,
-webp, tiff, gif, heif, avif; not recursive) or a glob pattern such as
-'photos/*.jpg' (quoted patterns are expanded by resshift).
+webp, tiff, gif, heif, avif; not recursive; symbolic links to files are
+followed, links to folders are not), a glob pattern such as 'photos/*.jpg'
+(quoted patterns are expanded by resshift), or - for one image on stdin.
 
-Outputs go next to each input as NAME_x4.EXT unless -o is given. -o PATH is a
-folder if it exists as one, ends with '/' or has no extension (it is created if
-missing); otherwise it is a file, which needs exactly one input. The output
-format is --format, else the extension of the -o file, else the config's
-output.format, else the input's format (png for gif/heif/avif inputs).
-Existing outputs are not replaced unless --overwrite is given. Before the model
-runs, each file's header is checked against the limits, and the output folder
-and format are checked (JPEG holds at most 65500 pixels per side, WebP 16383).
-A damaged file always fails and never replaces an existing output.
+Outputs go next to each input as NAME_xS.EXT (S the output scale) unless -o is
+given. -o PATH is a folder if it exists as one, ends with '/' or has no
+extension (it is created if missing); -o - writes the one output to stdout;
+otherwise it is a file, which needs exactly one input. The output format is
+--format, else the extension of the -o file, else the config's output.format,
+else the input's format (png for gif/heif/avif inputs). avif and heif are
+written where libvips can (heifsave). Existing outputs are not replaced unless
+--overwrite is given; --skip-existing skips them instead (exit 0).
+
+-j N upscales N files at once with one engine (N concurrent ONNX Runtime runs;
+unless --threads is given, the cores are shared between them).
+Before the model runs, each file's header is checked against the limits, and the
+output folder and format are checked (JPEG holds at most 65500 pixels per side,
+WebP 16383). A damaged file always fails and never replaces an existing output.
+--timeout gives each file a time budget.
 
 A bad file is reported (its name and what is wrong) and the others go on; the
-last line is a summary "N upscaled, M failed" and the exit status is 1 when
-anything failed.
+last line is a summary "N upscaled, M failed" (with "K skipped" when
+--skip-existing skipped some) and the exit status is 1 when anything failed.
 
 Examples:
   resshift upscale photo.jpg                      # writes photo_x4.jpg
+  resshift upscale --scale 2 photo.jpg            # writes photo_x2.jpg
   resshift upscale -o big.png small.png
   resshift upscale -o out/ --format webp --quality 85 shots/ 'more/*.png'
-  resshift upscale --sampler stochastic --seed 7 --tile 128 --threads 2 in.png`
+  resshift upscale -j 2 --skip-existing -o out/ shots/
+  resshift upscale --model clean -o - - < in.png > out.png
+  resshift upscale --sampler deterministic --seed 7 --tile 128 --threads 2 in.png`
 
 // imageExts are the extensions picked from folders (lower case).
 var imageExts = []string{".png", ".jpg", ".jpeg", ".jpe", ".webp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".avif"}
@@ -53,18 +66,22 @@ func isImageName(name string) bool {
 
 func hasGlobMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
 
-// upscaler holds one upscale invocation's state.
+// upscaler holds one upscale invocation's state. one() may run on several
+// goroutines (-j): mu guards written and the progress output.
 type upscaler struct {
 	e         *env
 	eng       *core.Engine
 	opt       core.Options
 	enc       imageio.EncodeOptions
 	formatSet bool   // output format chosen by flag or config (not per input)
-	outFile   string // -o naming a file
+	outFile   string // -o naming a file ("-" = stdout)
 	outDir    string // -o naming a folder
 	overwrite bool
 	quiet     bool
-	timeout   time.Duration     // per file; 0 = none
+	timeout   time.Duration // per file; 0 = none
+	uf        upscaleFlags
+	scale     int // output scale (--scale, default the model's)
+	mu        sync.Mutex
 	written   map[string]string // output path → its source, in this run
 	prog      *progress
 }
@@ -73,10 +90,12 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("upscale", upscaleUsage)
 	var ef engineFlags
 	ef.register(fs, withSeed|withSampler|withOutput)
-	out := fs.String("o", "", "output `path`: a file (one input only) or a folder (default: next to each input as NAME_x4.EXT)")
+	out := fs.String("o", "", "output `path`: a file (one input only), a folder, or - for stdout (default: next to each input as NAME_xS.EXT)")
 	overwrite := fs.Bool("overwrite", false, "replace existing outputs (default: refuse and report)")
 	quiet := fs.Bool("q", false, "quiet: no progress or per-file lines; errors and a failure summary only")
 	timeout := fs.Duration("timeout", 0, "time budget per file (e.g. 90s, 5m): a file not done in time fails with \"timed out after …\" and nothing is written for it; 0 = no limit")
+	var uf upscaleFlags
+	uf.register(fs)
 	inputs, err := parse(e, fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -91,7 +110,10 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	if *timeout < 0 {
 		return usagef("upscale", "--timeout %v: must be >= 0", *timeout)
 	}
-	u := &upscaler{e: e, overwrite: *overwrite, quiet: *quiet, timeout: *timeout, written: map[string]string{}}
+	if err := uf.check(*out, inputs, *overwrite); err != nil {
+		return err
+	}
+	u := &upscaler{e: e, overwrite: *overwrite, quiet: *quiet, timeout: *timeout, uf: uf, written: map[string]string{}}
 	if err := u.planOutput(*out, inputs, &ef); err != nil {
 		return err
 	}
@@ -99,12 +121,13 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if u.outFile != "" && !ef.set["format"] {
+	uf.configure(&cfg, &ef)
+	if u.outFile != "" && u.outFile != stdioName && !ef.set["format"] {
 		// The -o file's extension wins over the config's format.
 		if f, ok := canonicalFormat(strings.TrimPrefix(filepath.Ext(u.outFile), ".")); ok {
 			cfg.Output.Format = f
 		} else if cfg.Output.Format == "" {
-			return usagef("upscale", "-o %s: cannot tell the output format from the extension %q; add --format png|jpeg|webp|tiff", u.outFile, filepath.Ext(u.outFile))
+			return usagef("upscale", "-o %s: cannot tell the output format from the extension %q; add --format png|jpeg|webp|tiff|avif|heif", u.outFile, filepath.Ext(u.outFile))
 		}
 	}
 	eng, err := newEngine(e, cfg)
@@ -116,6 +139,9 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	if u.opt, err = ef.options("upscale", eng); err != nil {
 		return err
 	}
+	if u.scale, err = uf.outputScale(eng); err != nil {
+		return err
+	}
 	u.enc = eng.EncodeOptions()
 	u.formatSet = u.enc.Format != ""
 	if u.outDir != "" {
@@ -124,7 +150,7 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	srcs, bad := expandInputs(inputs, eng.Scale())
+	srcs, bad := expandInputs(inputs, u.scale)
 	total := len(srcs)
 	u.prog = newProgress(e, *quiet)
 	failed := 0
@@ -132,30 +158,34 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 		u.fail(b.path, b.err)
 		failed++
 	}
-	done := 0
-	for i, src := range srcs {
-		if interrupted(ctx) {
-			break
-		}
+	var done, skipped int
+	u.forEach(ctx, srcs, func(i int, src string) {
 		err := u.one(ctx, src, i+1, total)
+		u.mu.Lock()
+		defer u.mu.Unlock()
 		switch {
 		case err == nil:
 			done++
+		case errors.Is(err, errSkipped):
+			skipped++
 		case interrupted(ctx) && errors.Is(err, core.ErrCanceled):
 			// not a failure of this file: the user stopped the run
 		default:
 			u.fail(src, err)
 			failed++
 		}
-	}
+	})
 	u.prog.clear()
 	if total == 0 && failed == 0 {
 		fmt.Fprintln(e.stderr, "resshift upscale: no images found")
 		return errReported
 	}
-	left := total - done - failed + len(bad)
+	left := total - done - skipped - failed + len(bad)
 	if !*quiet || failed > 0 || interrupted(ctx) {
 		line := fmt.Sprintf("%d upscaled, %d failed", done, failed)
+		if skipped > 0 {
+			line = fmt.Sprintf("%d upscaled, %d skipped, %d failed", done, skipped, failed)
+		}
 		if interrupted(ctx) && left > 0 {
 			line += fmt.Sprintf(", %d not done", left)
 		}
@@ -175,6 +205,10 @@ func (u *upscaler) planOutput(out string, inputs []string, ef *engineFlags) erro
 	if out == "" {
 		return nil
 	}
+	if out == stdioName {
+		u.outFile = out // uf.check made sure there is exactly one input file
+		return nil
+	}
 	multi := len(inputs) > 1
 	for _, in := range inputs {
 		if fi, err := os.Stat(in); err == nil && fi.IsDir() {
@@ -186,6 +220,9 @@ func (u *upscaler) planOutput(out string, inputs []string, ef *engineFlags) erro
 	fi, err := os.Stat(out)
 	switch {
 	case err == nil && fi.IsDir(), err != nil && (strings.HasSuffix(out, string(os.PathSeparator)) || filepath.Ext(out) == ""):
+		if slices.Contains(inputs, stdioName) {
+			return usagef("upscale", "-o %s is a folder: - (stdin) needs -o FILE or -o - (stdout)", out)
+		}
 		u.outDir = out
 		return nil
 	case multi:
@@ -231,6 +268,10 @@ func expandInputs(args []string, scale int) (srcs []string, bad []badInput) {
 		}
 	}
 	for _, arg := range args {
+		if arg == stdioName {
+			add(arg)
+			continue
+		}
 		fi, err := os.Stat(arg)
 		switch {
 		case err == nil && fi.IsDir():
@@ -271,7 +312,10 @@ func expandInputs(args []string, scale int) (srcs []string, bad []badInput) {
 }
 
 // folderImages lists the images directly inside dir, skipping hidden files
-// and NAME_x<scale> files that sit next to their source NAME.
+// and NAME_x<scale> files that sit next to their source NAME. Symbolic links
+// to files are followed; links to folders are not (folders are not
+// recursive, so no link loop can trap a run); a broken link is listed, and
+// its read fails with the reason.
 func folderImages(dir string, scale int) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -281,7 +325,7 @@ func folderImages(dir string, scale int) ([]string, error) {
 	var names []string
 	for _, en := range entries {
 		n := en.Name()
-		if strings.HasPrefix(n, ".") || !isImageName(n) || !en.Type().IsRegular() {
+		if strings.HasPrefix(n, ".") || !isImageName(n) || !followFile(dir, en) {
 			continue
 		}
 		names = append(names, n)
@@ -301,7 +345,11 @@ func folderImages(dir string, scale int) ([]string, error) {
 // outputFor returns the output path and format for src.
 func (u *upscaler) outputFor(src string) (path, format string) {
 	ext := filepath.Ext(src)
+	if src == stdioName {
+		ext = ""
+	}
 	inFormat, known := canonicalFormat(strings.TrimPrefix(ext, "."))
+	known = known && outputFormatOf(inFormat) == inFormat // avif, heif inputs: png by default
 	switch {
 	case u.formatSet:
 		format, _ = canonicalFormat(u.enc.Format)
@@ -315,9 +363,9 @@ func (u *upscaler) outputFor(src string) (path, format string) {
 	}
 	outExt := ext
 	if !known || inFormat != format {
-		outExt = map[string]string{"png": ".png", "jpeg": ".jpg", "webp": ".webp", "tiff": ".tiff"}[format]
+		outExt = formatExt[format]
 	}
-	name := fmt.Sprintf("%s_x%d%s", strings.TrimSuffix(filepath.Base(src), ext), u.eng.Scale(), outExt)
+	name := fmt.Sprintf("%s_x%d%s", strings.TrimSuffix(filepath.Base(src), ext), u.scale, outExt)
 	dir := u.outDir
 	if dir == "" {
 		dir = filepath.Dir(src)
@@ -326,15 +374,36 @@ func (u *upscaler) outputFor(src string) (path, format string) {
 }
 
 // one upscales src; i of n is for progress.
-func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
+func (u *upscaler) one(ctx context.Context, src string, i, n int) (err error) {
 	start := time.Now()
 	dst, format := u.outputFor(src)
 	key := filepath.Clean(dst)
-	if prev, ok := u.written[key]; ok {
-		return fmt.Errorf("output %s was already written from %s in this run; use separate folders or names", dst, prev)
-	}
-	if _, err := os.Lstat(dst); err == nil && !u.overwrite {
-		return fmt.Errorf("output %s exists (use --overwrite to replace it)", dst)
+	if dst != stdioName {
+		// Reserve the output for this source (released on failure), so that
+		// two sources with the same output clash under -j as they do in turn.
+		u.mu.Lock()
+		prev, ok := u.written[key]
+		if !ok {
+			u.written[key] = src
+		}
+		u.mu.Unlock()
+		if ok {
+			return fmt.Errorf("output %s was already written from %s in this run; use separate folders or names", dst, prev)
+		}
+		defer func() {
+			if err != nil {
+				u.mu.Lock()
+				delete(u.written, key)
+				u.mu.Unlock()
+			}
+		}()
+		if _, err := os.Lstat(dst); err == nil && !u.overwrite {
+			if u.uf.skipExisting {
+				u.lineLocked(fmt.Sprintf("%s: skipped, %s exists", src, dst))
+				return errSkipped
+			}
+			return fmt.Errorf("output %s exists (use --overwrite to replace it, or --skip-existing)", dst)
+		}
 	}
 	if u.timeout > 0 {
 		fctx, cancel := context.WithTimeout(ctx, u.timeout)
@@ -342,28 +411,39 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
 		ctx = fctx
 	}
 	// The output limit is checked from the header, before decoding.
-	img, err := imageio.DecodeFile(src, u.eng.Limits())
+	img, err := u.decode(src)
 	if errors.Is(err, imageio.ErrOutputTooLarge) {
 		return fmt.Errorf("%w (limits.max_output_pixels)", err)
 	} else if err != nil {
 		return err
 	}
+	if src == stdioName && !u.formatSet {
+		format = outputFormatOf(img.Format)
+	}
 	s := u.eng.Scale()
 	if err := u.eng.Limits().CheckOutput(img.Width*s, img.Height*s); err != nil {
 		return fmt.Errorf("%d×%d input: %w (limits.max_output_pixels)", img.Width, img.Height, err)
 	}
-	// The format's size limit and a writable output folder, before the model run.
-	if err := imageio.CheckOutput(dst, format, img.Width*s, img.Height*s); err != nil {
+	// The format's size limit and a writable output folder, before the model run
+	// (stdout: the size limit only).
+	checkPath := dst
+	if dst == stdioName {
+		checkPath = ""
+	}
+	if err := imageio.CheckOutput(checkPath, format, img.Width*u.scale, img.Height*u.scale); err != nil {
 		return err
 	}
 	opt := u.opt
 	label := fmt.Sprintf("[%d/%d] %s", i, n, filepath.Base(src))
-	u.prog.begin(label, opt.Batch)
-	opt.Progress = func(p core.Progress) error {
-		u.prog.update(p)
-		return nil
+	if u.uf.jobs == 1 {
+		// one file at a time: a progress bar (several at once: lines only)
+		u.prog.begin(label, opt.Batch)
+		opt.Progress = func(p core.Progress) error {
+			u.prog.update(p)
+			return nil
+		}
 	}
-	out, st, err := u.eng.UpscaleImage(ctx, img, opt)
+	out, st, err := u.eng.UpscaleImageTo(ctx, img, u.scale, opt)
 	if err != nil {
 		return u.timedOut(ctx, err)
 	}
@@ -376,10 +456,11 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) error {
 	if err := u.timedOut(ctx, nil); err != nil {
 		return err
 	}
-	if err := imageio.WriteFileAtomic(dst, data); err != nil {
+	if err := u.write(dst, data); err != nil {
 		return err
 	}
-	u.written[key] = src
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	u.prog.line(fmt.Sprintf("%s → %s  %d×%d → %d×%d  %s, %s, %.2f s", label, dst, img.Width, img.Height,
 		out.Width, out.Height, plural(st.Tiles, "tile"), plural(st.DenoiserCalls, "denoiser call"), time.Since(start).Seconds()))
 	return nil

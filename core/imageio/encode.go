@@ -9,18 +9,20 @@ import (
 const (
 	DefaultJPEGQuality = 92
 	DefaultWebPQuality = 90
+	DefaultHEIFQuality = 80 // AVIF and HEIF
 )
 
 // EncodeOptions selects the output format and its settings. The zero value
 // writes the input's format with default settings and keeps metadata.
 type EncodeOptions struct {
-	// Format is "png", "jpeg" (or "jpg"), "webp" or "tiff" (or "tif"),
-	// case-insensitive. "" means Image.Format when that is one of these, and
+	// Format is "png", "jpeg" (or "jpg"), "webp", "tiff" (or "tif"), "avif"
+	// or "heif" (or "heic"), case-insensitive; AVIF and HEIF need a libvips
+	// with the heif saver (HEIFSupported) and are 8-bit RGB(A). "" means Image.Format when that is one of these, and
 	// "png" otherwise (gif, heif, avif or FromRef sources: PNG holds every
 	// layout and depth losslessly).
 	Format string
-	// Quality is the JPEG/WebP quality, 1..100; 0 means DefaultJPEGQuality
-	// or DefaultWebPQuality. PNG and TIFF ignore it.
+	// Quality is the JPEG/WebP/AVIF/HEIF quality, 1..100; 0 means
+	// DefaultJPEGQuality, DefaultWebPQuality or DefaultHEIFQuality. PNG and TIFF ignore it.
 	Quality int
 	// Lossless selects lossless WebP. PNG and TIFF are always lossless;
 	// JPEG with Lossless is an error.
@@ -46,8 +48,10 @@ func (o EncodeOptions) format(img *Image) (string, error) {
 		return "tiff", nil
 	case "png", "jpeg", "webp", "tiff":
 		return f, nil
+	case "heif", "heic", "avif":
+		return heifFormat(f)
 	}
-	return "", errorf("encode", ErrInvalid, "output format %q: want png, jpeg, webp or tiff", o.Format)
+	return "", errorf("encode", ErrInvalid, "output format %q: want png, jpeg, webp, tiff, avif or heif", o.Format)
 }
 
 // Encode writes img in the chosen format and returns the encoded bytes.
@@ -94,14 +98,14 @@ func Encode(img *Image, opt EncodeOptions) ([]byte, error) {
 	}
 
 	depth := img.Depth
-	if format == "jpeg" || format == "webp" {
+	if format == "jpeg" || format == "webp" || format == "avif" || format == "heif" {
 		if depth == 16 {
 			slog.Debug("imageio: 16-bit image written as 8-bit", "format", format)
 		}
 		depth = 8
 	}
 	spec := layoutSpec{
-		gray:    img.Gray && format != "webp",
+		gray:    img.Gray && format != "webp" && format != "avif" && format != "heif",
 		alpha:   img.Alpha != nil && format != "jpeg",
 		flatten: img.Alpha != nil && format == "jpeg",
 		depth:   depth,
@@ -115,8 +119,14 @@ func Encode(img *Image, opt EncodeOptions) ([]byte, error) {
 	}
 	defer unref(im)
 
-	kind := map[string]saveKind{"jpeg": saveJPEG, "png": savePNG, "webp": saveWebP, "tiff": saveTIFF}[format]
-	return save(op, im, kind, q, opt.Lossless, opt.Strip)
+	kind := map[string]saveKind{"jpeg": saveJPEG, "png": savePNG, "webp": saveWebP, "tiff": saveTIFF,
+		"heif": saveHEIF, "avif": saveAVIF}[format]
+	data, err := save(op, im, kind, q, opt.Lossless, opt.Strip)
+	if err != nil && (format == "avif" || format == "heif") {
+		return nil, errorf(op, ErrUnsupported, "this libvips/libheif cannot write %s (no %s encoder?): %v",
+			strings.ToUpper(format), map[string]string{"avif": "AV1", "heif": "HEVC"}[format], err)
+	}
+	return data, err
 }
 
 // quality validates and defaults the quality for format.
@@ -127,8 +137,11 @@ func (o EncodeOptions) quality(format string) (int, error) {
 	if o.Quality != 0 {
 		return o.Quality, nil
 	}
-	if format == "webp" {
+	switch format {
+	case "webp":
 		return DefaultWebPQuality, nil
+	case "avif", "heif":
+		return DefaultHEIFQuality, nil
 	}
 	return DefaultJPEGQuality, nil
 }

@@ -381,6 +381,13 @@ int rs_save(VipsImage *in, const RsSave *o, void **buf, size_t *len) {
     return vips_tiffsave_buffer(in, buf, len, "compression",
                                 VIPS_FOREIGN_TIFF_COMPRESSION_NONE, "strip",
                                 o->strip, NULL);
+  case RS_SAVE_HEIF:
+  case RS_SAVE_AVIF:
+    return vips_heifsave_buffer(
+        in, buf, len, "Q", o->quality, "lossless", o->lossless, "compression",
+        o->kind == RS_SAVE_AVIF ? VIPS_FOREIGN_HEIF_COMPRESSION_AV1
+                                : VIPS_FOREIGN_HEIF_COMPRESSION_HEVC,
+        "strip", o->strip, NULL);
   default:
     vips_error("imageio", "unknown save kind %d", o->kind);
     return -1;

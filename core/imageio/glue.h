@@ -86,7 +86,7 @@ typedef struct {
   int strip;     // drop all metadata
 } RsSave;
 
-enum { RS_SAVE_JPEG = 1, RS_SAVE_PNG, RS_SAVE_WEBP, RS_SAVE_TIFF, RS_SAVE_TIFF_RAW };
+enum { RS_SAVE_JPEG = 1, RS_SAVE_PNG, RS_SAVE_WEBP, RS_SAVE_TIFF, RS_SAVE_TIFF_RAW, RS_SAVE_HEIF, RS_SAVE_AVIF };
 
 // rs_save encodes into a g_malloc'd buffer. Returns 0 or -1.
 int rs_save(VipsImage *in, const RsSave *opt, void **buf, size_t *len);

@@ -35,6 +35,7 @@ func checkFormatSize(op, format string, w, h int) error {
 //     (a temporary file is created and removed): else an ErrInvalid error
 //     naming the folder.
 //
+// An empty path (output to a stream such as stdout) checks the size only.
 // It does not check MaxOutputPixels (see Limits.CheckOutput) or free space.
 // Safe for concurrent use.
 func CheckOutput(path, format string, w, h int) error {
@@ -48,6 +49,9 @@ func CheckOutput(path, format string, w, h int) error {
 	}
 	if err := checkFormatSize(op, f, w, h); err != nil {
 		return err
+	}
+	if path == "" {
+		return nil // no file (e.g. stdout): the size limit only
 	}
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		return errorf(op, ErrInvalid, "%s: exists and is not a regular file (%s)", path, fileKind(st.Mode()))

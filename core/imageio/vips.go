@@ -253,7 +253,20 @@ const (
 	saveWebP    = saveKind(C.RS_SAVE_WEBP)
 	saveTIFF    = saveKind(C.RS_SAVE_TIFF)
 	saveTIFFRaw = saveKind(C.RS_SAVE_TIFF_RAW)
+	saveHEIF    = saveKind(C.RS_SAVE_HEIF)
+	saveAVIF    = saveKind(C.RS_SAVE_AVIF)
 )
+
+// hasBufferSaver reports whether this libvips has a saver to memory for
+// files named *suffix (for example ".heif"): a runtime lookup, since savers
+// depend on how libvips was built.
+func hasBufferSaver(suffix string) bool {
+	cs := C.CString(suffix)
+	defer C.free(unsafe.Pointer(cs))
+	ok := C.vips_foreign_find_save_buffer(cs) != nil
+	C.vips_error_clear() // the failed lookup leaves a message
+	return ok
+}
 
 // save encodes im into a Go-owned buffer.
 func save(op string, im *C.VipsImage, kind saveKind, quality int, lossless, strip bool) ([]byte, error) {

@@ -36,6 +36,7 @@ const (
 // Manifest is the decoded model.toml. Optional sections are nil when absent.
 type Manifest struct {
 	Name        string    `toml:"name"`
+	Aliases     []string  `toml:"aliases"` // optional short names ("clean"); see Names
 	Version     string    `toml:"version"`
 	Description string    `toml:"description"`
 	License     string    `toml:"license"`
@@ -265,6 +266,7 @@ func (m *Manifest) Validate() error {
 	if v.requiredString("name", m.Name) && !nameRE.MatchString(m.Name) {
 		v.add("name", "%q must match [a-z0-9._-]+", m.Name)
 	}
+	v.aliases()
 	if v.required("scale") && !slices.Contains([]int{1, 2, 4, 8}, m.Scale) {
 		v.add("scale", "must be 1, 2, 4 or 8, got %d", m.Scale)
 	}

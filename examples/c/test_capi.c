@@ -165,6 +165,26 @@ static int misuse(const char *limits_config, const char *bad_config, const char 
     params.model = "/nonexistent/model";
     st = resshift_engine_new_with(&params, &tmp);
     expect("engine_new_with missing model", NULL, st, RESSHIFT_ERR_MODEL, "/nonexistent/model");
+    /* Embedded packs by name or alias; an unknown name lists the known ones. */
+    resshift_engine_params_init(&params);
+    params.model = "reel";
+    st = resshift_engine_new_with(&params, &tmp);
+    expect("engine_new_with unknown model name", NULL, st, RESSHIFT_ERR_MODEL, "resshift-lite-x4 (clean)");
+    resshift_engine_params_init(&params);
+    params.model = "clean";
+    params.intra_op_threads = 1;
+    st = resshift_engine_new_with(&params, &tmp);
+    expect("engine_new_with model by alias", NULL, st, RESSHIFT_OK, NULL);
+    if (st == RESSHIFT_OK) {
+        memset(&info, 0, sizeof info);
+        info.size = sizeof info;
+        st = resshift_engine_info(tmp, &info);
+        expect("info of the model by alias", tmp, st, RESSHIFT_OK, NULL);
+        CHECK(strcmp(info.model, "resshift-lite-x4") == 0 && strcmp(info.source, "embedded") == 0,
+              "model by alias: info model %s source %s", info.model, info.source);
+        resshift_engine_free(tmp);
+        tmp = NULL;
+    }
     resshift_engine_params_init(&params);
     params.size = 0;
     st = resshift_engine_new_with(&params, &tmp);

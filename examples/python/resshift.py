@@ -3,7 +3,7 @@
     import resshift
     with resshift.Engine() as eng:                  # the embedded default model
         out = eng.upscale(array, seed=42)           # numpy uint8/uint16 (H, W[, C]) -> same dtype
-        img = eng.upscale(pil_image)                # PIL L, LA, RGB, RGBA, I;16 -> same mode
+        img = eng.upscale(pil_image)                # PIL L, LA, RGB, RGBA, I;16, I (16-bit grey) -> same mode
         png = eng.upscale_encoded(open("in.png", "rb").read(), format="png")
 
 The library is found from $RESSHIFT_LIB (the path of libresshift.so), then
@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 ABI_VERSION = 1  # RESSHIFT_ABI_VERSION of the header these bindings mirror
+_PIL_GRAY_I = ("I", "I;16B", "I;16L", "I;16N")  # 16-bit grey held in PIL's 32-bit I mode or another byte order
 DEFAULT = -1     # RESSHIFT_DEFAULT
 
 # ---- errors -----------------------------------------------------------------
@@ -272,7 +273,11 @@ def _enc(s):
 
 
 class Engine:
-    """A loaded model (resshift_engine). Thread-safe; close() it (or use `with`) to free it early."""
+    """A loaded model (resshift_engine). Thread-safe; close() it (or use `with`) to free it early.
+
+    model: the name or alias of a pack embedded in the library ("resshift-lite-x4", "clean"), "default",
+    or a pack directory; None = the configuration's model (the embedded default).
+    """
 
     def __init__(self, config=None, *, model=None, provider=None, ort_library=None, intra_op_threads=None,
                  inter_op_threads=None, concurrency=None, device_id=None):
@@ -406,7 +411,9 @@ class Engine:
         """Upscales a numpy array or a PIL image and returns the same kind.
 
         numpy: uint8 or uint16, shape (H, W) (gray) or (H, W, C) with C in 1..4 (gray, gray+alpha, RGB, RGBA).
-        PIL: modes L, LA, RGB, RGBA and I;16 keep their mode; P, 1, CMYK, ... are converted to RGB(A).
+        PIL: modes L, LA, RGB, RGBA and I;16 keep their mode; I (how PIL opens 16-bit grey PNGs) is
+        upscaled as 16-bit grey and stays I (values outside 0..65535 are a ValueError), I;16B/L/N give
+        I;16; F is a ValueError; P, 1, CMYK, ... are converted to RGB(A).
         Options: seed, sampler ('deterministic'|'stochastic'), tile, overlap, batch,
         progress (callable(tiles_done, tiles_total, step, steps), a true result cancels).
         """
@@ -437,6 +444,11 @@ class Engine:
         return out[:, :, 0] if gray2d else out
 
     def _upscale_pil(self, im, opts):
+        if im.mode in _PIL_GRAY_I:
+            return self._upscale_pil_gray_i(im, opts)
+        if im.mode in ("F", "I;32", "I;32B", "I;32L"):
+            raise ValueError("resshift: PIL mode %s is not supported: convert to a mode with a known range "
+                             "(L, I;16, RGB, ...) first" % im.mode)
         modes = {"L": (1, 8), "LA": (2, 8), "RGB": (3, 8), "RGBA": (4, 8), "I;16": (1, 16)}
         if im.mode not in modes:
             transparent = im.mode in ("P", "PA") and ("transparency" in im.info or im.mode == "PA")
@@ -449,6 +461,18 @@ class Engine:
         if bits == 16 and sys.byteorder != "little":
             out = _swap16(out)
         return _PILImage.frombytes(im.mode, (ow, oh), out)
+
+    def _upscale_pil_gray_i(self, im, opts):
+        # 16-bit grey in 32-bit mode I (how PIL opens 16-bit grey PNGs) or in another byte order:
+        # upscaled as 16-bit grey; the result is mode I for I and I;16 for the I;16 variants.
+        # Values outside 0..65535 have no 16-bit meaning: an error, never clipped.
+        src = im if im.mode == "I" else im.convert("I")
+        lo, hi = src.getextrema()
+        if lo < 0 or hi > 65535:
+            raise ValueError("resshift: PIL mode %s image has values %d..%d, outside the 16-bit range 0..65535; "
+                             "scale it into 0..65535 (or 0..255, mode L) first" % (im.mode, lo, hi))
+        out = self._upscale_pil(src.convert("I;16"), opts)
+        return out.convert("I") if im.mode == "I" else out
 
     # -- encoded
 

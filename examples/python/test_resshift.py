@@ -98,6 +98,34 @@ class TestBindings(unittest.TestCase):
         out = ENGINE.upscale(i16)
         self.assertEqual((out.mode, out.size), ("I;16", (32, 32)))
 
+    def test_pil_16bit_gray_modes(self):
+        # A 16-bit grey PNG opens in PIL as mode I; before, it came back solid white 8-bit RGB.
+        a = pattern(8, 8, 1, np.uint16)[:, :, 0]
+        ref = np.asarray(ENGINE.upscale(Image.fromarray(a), seed=3)).astype(np.int64)  # mode I;16
+        buf = io.BytesIO()
+        Image.fromarray(a).save(buf, "PNG")
+        buf.seek(0)
+        png16 = Image.open(buf)
+        png16.load()
+        big_endian = Image.frombytes("I;16B", (8, 8), a.astype(">u2").tobytes())
+        for name, im, mode in [("I from array", Image.fromarray(a.astype(np.int32)), "I"),
+                               ("I from a 16-bit PNG", png16, "I"),
+                               ("I;16B", big_endian, "I;16")]:
+            with self.subTest(name):
+                self.assertEqual(im.mode, "I;16B" if name == "I;16B" else "I")
+                out = ENGINE.upscale(im, seed=3)
+                self.assertEqual((out.mode, out.size), (mode, (32, 32)))
+                got = np.asarray(out.convert("I")).astype(np.int64)
+                self.assertTrue(np.array_equal(got, ref), "%s: differs from the I;16 result" % name)
+                self.assertGreater(got.max(), 255)  # 16-bit values, not 8-bit or solid white
+                self.assertLess(got.min(), 65535)
+        for name, im in [("I below 0", Image.fromarray(np.full((4, 4), -1, np.int32))),
+                         ("I above 65535", Image.fromarray(np.full((4, 4), 70000, np.int32))),
+                         ("F", Image.fromarray(np.zeros((4, 4), np.float32)))]:
+            with self.subTest(name), self.assertRaises(ValueError) as cm:
+                ENGINE.upscale(im)
+            self.assertIn("mode", str(cm.exception))
+
     def test_encoded_formats(self):
         buf = io.BytesIO()
         Image.fromarray(pattern(8, 10, 3)).save(buf, format="PNG")

@@ -28,6 +28,7 @@ type Config struct {
 type PluginConfig struct {
 	Path           string        `toml:"path"`            // resshift-plugin binary (a bare name: from $PATH)
 	Config         string        `toml:"config"`          // engine TOML for the plugin ("" = its defaults)
+	Model          string        `toml:"model"`           // model pack name/alias or directory ("" = the engine config's); passed as RESSHIFT_MODEL
 	HealthInterval time.Duration `toml:"health_interval"` // background Ping; 0 = off
 	StartTimeout   time.Duration `toml:"start_timeout"`   // 0 = 1 minute
 }

@@ -75,6 +75,9 @@ func serve(cfgPath string, log *slog.Logger) error {
 	if cfg.Plugin.Config != "" {
 		hc.Args = []string{"-config", cfg.Plugin.Config}
 	}
+	if cfg.Plugin.Model != "" {
+		hc.Env = append(hc.Env, "RESSHIFT_MODEL="+cfg.Plugin.Model)
+	}
 	host, err := plugin.NewHost(hc)
 	if err != nil {
 		return err

@@ -649,3 +649,22 @@ func TestServerBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// [plugin] model selects the plugin's model pack by name: an unknown name stops
+// the server at start with the plugin's error, which lists the embedded names.
+func TestServerModelName(t *testing.T) {
+	path := filepath.Join(tmp, "model.toml")
+	body := fmt.Sprintf("listen = \"127.0.0.1:0\"\n[plugin]\npath = %q\nmodel = \"reel\"\nstart_timeout = \"20s\"\n[source]\nlocal_root = %q\n", bin.plugin, root)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin.server, "-config", path).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v: %s", err, out)
+	}
+	for _, k := range []string{`unknown model \"reel\"`, "resshift-lite-x4 (clean)"} {
+		if !strings.Contains(string(out), k) && !strings.Contains(string(out), strings.ReplaceAll(k, `\"`, `"`)) {
+			t.Errorf("output does not name %q: %s", k, out)
+		}
+	}
+}
