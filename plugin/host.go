@@ -149,6 +149,7 @@ func (h *Host) launch() (*instance, error) {
 	start := time.Now()
 	cmd := exec.Command(h.cfg.Path, h.cfg.Args...)
 	cmd.Env = append(os.Environ(), h.cfg.Env...)
+	cmd.SysProcAttr = childProcAttr() // Linux: the plugin dies with the host
 	recent := &tail{max: 8 << 10}
 	c := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  Handshake,

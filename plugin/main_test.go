@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		return helperMain(mode) // this binary re-run as a host process: see lifetime_test.go
+	}
 	var err error
 	tmpDir, err = os.MkdirTemp("", "resshift-plugin-test-")
 	if err != nil {
