@@ -29,10 +29,23 @@ type entry struct {
 	dead bool // resshift_engine_free was called; guarded by tableMu
 
 	// errs holds the last message per calling thread (rs_thread_token),
-	// C-allocated so that resshift_engine_last_error can return it.
-	errMu sync.Mutex
-	errs  map[uint64]*C.char
+	// C-allocated so that resshift_engine_last_error can return it. Entries
+	// of exited threads are dropped (dropDeadThreads), and at most
+	// maxThreadErrors are kept: beyond that the least recently set goes.
+	errMu  sync.Mutex
+	errs   map[uint64]threadError
+	errSeq uint64 // counts messages set, for the eviction order
 }
+
+// threadError is one thread's last message on an engine.
+type threadError struct {
+	msg *C.char
+	seq uint64 // errSeq when it was set
+}
+
+// maxThreadErrors bounds an engine's table of per-thread messages even when
+// threads exit faster than their tokens are drained.
+const maxThreadErrors = 1024
 
 const (
 	handleBase = uintptr(0x52530000) // "RS"
@@ -47,7 +60,7 @@ var (
 
 // register adds a new engine to the table and returns its entry.
 func register(eng *core.Engine) *entry {
-	e := &entry{eng: eng, errs: map[uint64]*C.char{}}
+	e := &entry{eng: eng, errs: map[uint64]threadError{}}
 	e.fillInfo()
 	tableMu.Lock()
 	handles++
@@ -106,8 +119,8 @@ func (e *entry) destroy() {
 	}
 	e.strs = nil
 	e.errMu.Lock()
-	for k, s := range e.errs {
-		C.free(unsafe.Pointer(s))
+	for k, te := range e.errs {
+		C.free(unsafe.Pointer(te.msg))
 		delete(e.errs, k)
 	}
 	e.errMu.Unlock()
@@ -218,17 +231,70 @@ func (c *call) record() {
 		C.rs_set_global_error(msg)
 		return
 	}
-	tok := uint64(C.rs_thread_token())
-	c.e.errMu.Lock()
-	old := c.e.errs[tok]
-	if msg != nil {
-		c.e.errs[tok] = msg
-	} else {
-		delete(c.e.errs, tok)
+	dropDeadThreads()
+	c.e.setThreadError(uint64(C.rs_thread_token()), msg)
+}
+
+// setThreadError makes msg (C-allocated, owned from now on; nil clears)
+// thread tok's message on e, evicting the least recently set message when
+// the table is full.
+func (e *entry) setThreadError(tok uint64, msg *C.char) {
+	var free []*C.char
+	e.errMu.Lock()
+	if old, ok := e.errs[tok]; ok {
+		free = append(free, old.msg)
+		delete(e.errs, tok)
 	}
-	c.e.errMu.Unlock()
-	if old != nil {
-		C.free(unsafe.Pointer(old))
+	if msg != nil {
+		if len(e.errs) >= maxThreadErrors {
+			var (
+				oldest uint64
+				first  = true
+				min    uint64
+			)
+			for k, te := range e.errs {
+				if first || te.seq < min {
+					oldest, min, first = k, te.seq, false
+				}
+			}
+			free = append(free, e.errs[oldest].msg)
+			delete(e.errs, oldest)
+		}
+		e.errSeq++
+		e.errs[tok] = threadError{msg: msg, seq: e.errSeq}
+	}
+	e.errMu.Unlock()
+	for _, p := range free {
+		C.free(unsafe.Pointer(p))
+	}
+}
+
+// dropDeadThreads frees the messages of threads that have exited (their
+// tokens are queued by the C side's thread-exit destructor), on every live
+// engine.
+func dropDeadThreads() {
+	var buf [256]C.uint64_t
+	for {
+		n := int(C.rs_take_dead_tokens(&buf[0], C.int(len(buf))))
+		if n == 0 {
+			return
+		}
+		tableMu.Lock()
+		for _, e := range table {
+			var free []*C.char
+			e.errMu.Lock()
+			for _, tok := range buf[:n] {
+				if te, ok := e.errs[uint64(tok)]; ok {
+					free = append(free, te.msg)
+					delete(e.errs, uint64(tok))
+				}
+			}
+			e.errMu.Unlock()
+			for _, p := range free {
+				C.free(unsafe.Pointer(p))
+			}
+		}
+		tableMu.Unlock()
 	}
 }
 
@@ -250,7 +316,7 @@ func rsgo_last_error(h C.uintptr_t, msg **C.char) (live C.int) {
 	}
 	tok := uint64(C.rs_thread_token())
 	e.errMu.Lock()
-	*msg = e.errs[tok]
+	*msg = e.errs[tok].msg
 	e.errMu.Unlock()
 	return 1
 }
