@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"time"
@@ -29,6 +30,8 @@ type PluginConfig struct {
 	Path           string        `toml:"path"`            // resshift-plugin binary (a bare name: from $PATH)
 	Config         string        `toml:"config"`          // engine TOML for the plugin ("" = its defaults)
 	HealthInterval time.Duration `toml:"health_interval"` // background Ping; 0 = off
+	HealthTimeout  time.Duration `toml:"health_timeout"`  // one Ping's deadline; 0 = 5 s
+	HealthFailures int           `toml:"health_failures"` // Pings in a row without answer before a kill and relaunch; 0 = 3
 	StartTimeout   time.Duration `toml:"start_timeout"`   // 0 = 1 minute
 }
 
@@ -64,6 +67,12 @@ type LimitsConfig struct {
 	RequestTimeout time.Duration `toml:"request_timeout"`
 	// CacheTTL is the Cache-Control max-age of results; 0 = no-cache.
 	CacheTTL time.Duration `toml:"cache_ttl"`
+	// SecondsPerOutputMP is the expected upscale time per output megapixel,
+	// for admission by cost (see cost.go): a request whose estimate exceeds
+	// RequestTimeout gets 413 at once, one that would not finish in time
+	// behind the admitted work gets 429 with Retry-After. 0 = measured: a
+	// calibration job at start, then the completed jobs.
+	SecondsPerOutputMP float64 `toml:"seconds_per_output_mp"`
 }
 
 // SecurityConfig enables signed URLs (imgproxy's scheme): with a key and a
@@ -130,8 +139,11 @@ func (c Config) Validate() error {
 	if c.Plugin.Path == "" {
 		bad("plugin.path", "must be set")
 	}
-	if c.Plugin.HealthInterval < 0 || c.Plugin.StartTimeout < 0 {
+	if c.Plugin.HealthInterval < 0 || c.Plugin.HealthTimeout < 0 || c.Plugin.StartTimeout < 0 {
 		bad("plugin", "durations must be >= 0")
+	}
+	if c.Plugin.HealthFailures < 0 {
+		bad("plugin.health_failures", "must be >= 0, got %d", c.Plugin.HealthFailures)
 	}
 	if c.Source.LocalRoot == "" && !c.Source.AllowHTTP {
 		bad("source", "no source enabled: set local_root or allow_http")
@@ -154,6 +166,9 @@ func (c Config) Validate() error {
 	}
 	if l.RequestTimeout <= 0 {
 		bad("limits.request_timeout", "must be > 0, got %v", l.RequestTimeout)
+	}
+	if l.SecondsPerOutputMP < 0 || math.IsNaN(l.SecondsPerOutputMP) || math.IsInf(l.SecondsPerOutputMP, 0) {
+		bad("limits.seconds_per_output_mp", "must be >= 0 (0 = measured), got %v", l.SecondsPerOutputMP)
 	}
 	if l.CacheTTL < 0 {
 		bad("limits.cache_ttl", "must be >= 0, got %v", l.CacheTTL)

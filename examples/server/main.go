@@ -70,6 +70,7 @@ func serve(cfgPath string, log *slog.Logger) error {
 	defer src.Close()
 
 	hc := plugin.HostConfig{Path: cfg.Plugin.Path, HealthInterval: cfg.Plugin.HealthInterval,
+		HealthTimeout: cfg.Plugin.HealthTimeout, HealthFailures: cfg.Plugin.HealthFailures,
 		StartTimeout: cfg.Plugin.StartTimeout,
 		Logger:       hclog.New(&hclog.LoggerOptions{Name: "resshift", Output: os.Stderr, Level: hclog.Info})}
 	if cfg.Plugin.Config != "" {
@@ -92,10 +93,12 @@ func serve(cfgPath string, log *slog.Logger) error {
 		return err
 	}
 	h := newServer(cfg, host, info.Scale, src, sign, log)
+	calibrate(host, h.cost, cfg.Plugin.StartTimeout, log)
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		WriteTimeout: cfg.Limits.RequestTimeout + 30*time.Second}
 	log.Info("listening", "addr", ln.Addr().String(), "model", info.Model, "scale", info.Scale,
-		"workers", cfg.Limits.Workers, "queue", cfg.Limits.Queue, "signed", sign.key != nil)
+		"workers", cfg.Limits.Workers, "queue", cfg.Limits.Queue, "signed", sign.key != nil,
+		"seconds_per_output_mp", h.cost.Rate())
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
