@@ -4,7 +4,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -123,6 +125,17 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("config: %s: %w", path, err)
+	}
+	if r := cfg.Source.LocalRoot; r != "" {
+		switch st, err := os.Stat(r); {
+		case errors.Is(err, fs.ErrNotExist):
+			return cfg, fmt.Errorf("config: %s: source.local_root: %s does not exist: create it and put the images to serve in it, "+
+				"or point source.local_root at your images", path, r)
+		case err != nil:
+			return cfg, fmt.Errorf("config: %s: source.local_root: %w", path, err)
+		case !st.IsDir():
+			return cfg, fmt.Errorf("config: %s: source.local_root: %s is not a directory", path, r)
+		}
 	}
 	return cfg, nil
 }
