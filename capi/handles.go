@@ -29,23 +29,15 @@ type entry struct {
 	dead bool // resshift_engine_free was called; guarded by tableMu
 
 	// errs holds the last message per calling thread (rs_thread_token),
-	// C-allocated so that resshift_engine_last_error can return it. Entries
-	// of exited threads are dropped (dropDeadThreads), and at most
-	// maxThreadErrors are kept: beyond that the least recently set goes.
-	errMu  sync.Mutex
-	errs   map[uint64]threadError
-	errSeq uint64 // counts messages set, for the eviction order
+	// C-allocated so that resshift_engine_last_error can return it. The
+	// messages of threads that have exited are freed at the next call
+	// (dropDeadThreads), so the table holds at most one message per live
+	// thread (plus those of threads that exited since the last call). A live
+	// thread's message is never freed by another thread: it stays valid
+	// until that thread's next call on the engine, as documented.
+	errMu sync.Mutex
+	errs  map[uint64]*C.char
 }
-
-// threadError is one thread's last message on an engine.
-type threadError struct {
-	msg *C.char
-	seq uint64 // errSeq when it was set
-}
-
-// maxThreadErrors bounds an engine's table of per-thread messages even when
-// threads exit faster than their tokens are drained.
-const maxThreadErrors = 1024
 
 const (
 	handleBase = uintptr(0x52530000) // "RS"
@@ -60,7 +52,7 @@ var (
 
 // register adds a new engine to the table and returns its entry.
 func register(eng *core.Engine) *entry {
-	e := &entry{eng: eng, errs: map[uint64]threadError{}}
+	e := &entry{eng: eng, errs: map[uint64]*C.char{}}
 	e.fillInfo()
 	tableMu.Lock()
 	handles++
@@ -119,8 +111,8 @@ func (e *entry) destroy() {
 	}
 	e.strs = nil
 	e.errMu.Lock()
-	for k, te := range e.errs {
-		C.free(unsafe.Pointer(te.msg))
+	for k, s := range e.errs {
+		C.free(unsafe.Pointer(s))
 		delete(e.errs, k)
 	}
 	e.errMu.Unlock()
@@ -236,36 +228,18 @@ func (c *call) record() {
 }
 
 // setThreadError makes msg (C-allocated, owned from now on; nil clears)
-// thread tok's message on e, evicting the least recently set message when
-// the table is full.
+// thread tok's message on e, freeing the thread's previous one.
 func (e *entry) setThreadError(tok uint64, msg *C.char) {
-	var free []*C.char
 	e.errMu.Lock()
-	if old, ok := e.errs[tok]; ok {
-		free = append(free, old.msg)
+	old := e.errs[tok]
+	if msg != nil {
+		e.errs[tok] = msg
+	} else {
 		delete(e.errs, tok)
 	}
-	if msg != nil {
-		if len(e.errs) >= maxThreadErrors {
-			var (
-				oldest uint64
-				first  = true
-				min    uint64
-			)
-			for k, te := range e.errs {
-				if first || te.seq < min {
-					oldest, min, first = k, te.seq, false
-				}
-			}
-			free = append(free, e.errs[oldest].msg)
-			delete(e.errs, oldest)
-		}
-		e.errSeq++
-		e.errs[tok] = threadError{msg: msg, seq: e.errSeq}
-	}
 	e.errMu.Unlock()
-	for _, p := range free {
-		C.free(unsafe.Pointer(p))
+	if old != nil {
+		C.free(unsafe.Pointer(old))
 	}
 }
 
@@ -284,8 +258,8 @@ func dropDeadThreads() {
 			var free []*C.char
 			e.errMu.Lock()
 			for _, tok := range buf[:n] {
-				if te, ok := e.errs[uint64(tok)]; ok {
-					free = append(free, te.msg)
+				if s, ok := e.errs[uint64(tok)]; ok {
+					free = append(free, s)
 					delete(e.errs, uint64(tok))
 				}
 			}
@@ -316,7 +290,7 @@ func rsgo_last_error(h C.uintptr_t, msg **C.char) (live C.int) {
 	}
 	tok := uint64(C.rs_thread_token())
 	e.errMu.Lock()
-	*msg = e.errs[tok].msg
+	*msg = e.errs[tok]
 	e.errMu.Unlock()
 	return 1
 }

@@ -158,33 +158,46 @@ static int rs_key_ok;
 static uint64_t rs_next_token = 1;
 
 /* Tokens of exited threads, drained by the Go side (rs_take_dead_tokens),
-   which drops their per-engine messages. The destructor must not call into
-   Go (Go's own per-thread state may already be gone), hence the queue. When
-   it is full the token is dropped: the Go side also caps its table. */
-enum { RS_DEAD_MAX = 4096 };
+   which frees their per-engine messages. The destructor must not call into
+   Go (Go's own per-thread state may already be gone), hence the queue. It
+   grows as needed (8 bytes per thread that exited since the last call) and
+   is released once drained. */
 static pthread_mutex_t rs_dead_mu = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t rs_dead[RS_DEAD_MAX];
-static int rs_ndead;
+static uint64_t *rs_dead;
+static size_t rs_ndead, rs_dead_cap;
 
 static void rs_thread_free(void *p) {
     struct rs_thread *t = p;
     if (t == NULL) return;
     pthread_mutex_lock(&rs_dead_mu);
-    if (rs_ndead < RS_DEAD_MAX) rs_dead[rs_ndead++] = t->token;
+    if (rs_ndead == rs_dead_cap) {
+        size_t cap = rs_dead_cap != 0 ? 2 * rs_dead_cap : 64;
+        uint64_t *q = realloc(rs_dead, cap * sizeof *q);
+        if (q != NULL) { /* out of memory: this thread's messages stay until the engine is freed */
+            rs_dead = q;
+            rs_dead_cap = cap;
+        }
+    }
+    if (rs_ndead < rs_dead_cap) rs_dead[rs_ndead++] = t->token;
     pthread_mutex_unlock(&rs_dead_mu);
     free(t->global_error);
     free(t);
 }
 
 int rs_take_dead_tokens(uint64_t *buf, int max) {
-    int n;
-    if (__atomic_load_n(&rs_ndead, __ATOMIC_RELAXED) == 0) return 0;
+    size_t n;
+    if (max <= 0 || __atomic_load_n(&rs_ndead, __ATOMIC_RELAXED) == 0) return 0;
     pthread_mutex_lock(&rs_dead_mu);
-    n = rs_ndead < max ? rs_ndead : max;
-    memcpy(buf, rs_dead + (rs_ndead - n), (size_t)n * sizeof *buf);
+    n = rs_ndead < (size_t)max ? rs_ndead : (size_t)max;
+    memcpy(buf, rs_dead + (rs_ndead - n), n * sizeof *buf);
     rs_ndead -= n;
+    if (rs_ndead == 0 && rs_dead_cap > 4096) { /* give back a queue grown by a burst */
+        free(rs_dead);
+        rs_dead = NULL;
+        rs_dead_cap = 0;
+    }
     pthread_mutex_unlock(&rs_dead_mu);
-    return n;
+    return (int)n;
 }
 
 static void rs_key_init(void) { rs_key_ok = pthread_key_create(&rs_key, rs_thread_free) == 0; }
