@@ -46,6 +46,7 @@ func Example() {
 			stop()
 		}
 	}()
-	<-ctx.Done() // SIGTERM or SIGINT; log.Fatal would exit without h.Close and leave the plugin running
-	srv.Shutdown(context.Background()) // waits for the requests in flight; then the deferred h.Close
+	<-ctx.Done() // SIGTERM or SIGINT (log.Fatal would exit without h.Close and leave the plugin running)
+
+	srv.Shutdown(context.Background()) // waits for the requests in flight; then the deferred h.Close runs
 }

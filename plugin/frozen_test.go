@@ -98,3 +98,51 @@ func TestHostCloseFrozenPlugin(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the frozen process to be gone", func() bool { return !alive(pid) })
 }
+
+// Several calls in flight when the process is killed all fail with
+// ErrUnavailable — none as ErrCanceled, although the host cancels the
+// streams of an abandoned process.
+func TestHostKillFailsAllInFlightAsUnavailable(t *testing.T) {
+	h, _ := newHost(t, writeConfig(t, "killmany", pointwiseConfig("")))
+	img := encode(t, testImage(96, 96, false, 8, 5), "png")
+	pid := h.PID()
+	const n = 4
+	started := make(chan struct{}, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			once := false
+			_, err := h.Upscale(context.Background(), plugin.Request{Image: img, Progress: func(plugin.Progress) error {
+				if !once {
+					once = true
+					started <- struct{}{}
+				}
+				time.Sleep(20 * time.Millisecond) // keep the call in flight
+				return nil
+			}})
+			errs <- err
+		}()
+	}
+	for range 2 { // at least two calls are running
+		select {
+		case <-started:
+		case <-time.After(30 * time.Second):
+			t.Fatal("no progress")
+		}
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		err := <-errs
+		if err == nil {
+			continue // finished before the kill
+		}
+		if !errors.Is(err, plugin.ErrUnavailable) || errors.Is(err, plugin.ErrCanceled) {
+			t.Errorf("in flight at the kill: %v", err)
+		}
+	}
+	if _, err := h.Upscale(context.Background(), plugin.Request{Image: img}); err != nil {
+		t.Fatalf("after the kill: %v", err)
+	}
+}

@@ -46,7 +46,11 @@ type HostConfig struct {
 // HealthInterval), and when the process has exited — crashed, killed,
 // out of memory — the next call relaunches it. A call in flight when the
 // process dies fails with ErrUnavailable; it is not retried, because the
-// input may be what killed the plugin.
+// input may be what killed the plugin. With HealthInterval, a process that
+// stops answering (frozen, SIGSTOP) for HealthFailures checks in a row is
+// killed and relaunched, and the calls in flight on it fail at once with
+// ErrUnavailable. On Linux the plugin gets SIGKILL when the host dies, and
+// resshift-plugin exits by itself when its parent is gone.
 //
 // A Host is an [Upscaler] and is safe for concurrent use: calls share one
 // plugin process (the plugin bounds its own ONNX Runtime concurrency), and a
@@ -132,7 +136,7 @@ func (h *Host) get() (*instance, error) {
 			return in, nil
 		}
 		h.log.Warn("plugin process exited; relaunching", "pid", in.pid)
-		in.abandon(errors.New("plugin: the plugin process exited"))
+		in.abandon(in.diedErr())
 		in.c.Kill()
 		h.cur = nil
 	}
@@ -198,6 +202,12 @@ func (h *Host) launch() (*instance, error) {
 	return &instance{c: c, up: up, pid: pid, cmd: cmd, gone: gone, abandon: abandon}, nil
 }
 
+// diedErr is the cause of an instance dropped because its process died.
+func (in *instance) diedErr() error {
+	return &Error{Kind: ErrUnavailable,
+		Msg: fmt.Sprintf("plugin: the plugin process (pid %d) died during the call and will be relaunched", in.pid)}
+}
+
 // bind returns ctx, also cancelled when the host abandons in.
 func (in *instance) bind(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -228,12 +238,13 @@ func (in *instance) kill(force bool) {
 // failed handles an error of a call on in: when the plugin process is gone
 // (or stops answering a Ping), the instance is dropped so the next call
 // relaunches, and the error becomes ErrUnavailable naming the process.
-func (h *Host) failed(in *instance, err error) error {
-	if cause := context.Cause(in.gone); cause != nil {
-		var ue *errUnresponsive
-		if errors.As(cause, &ue) {
-			return &Error{Kind: ErrUnavailable, Msg: ue.Error(), Err: ue}
-		}
+//
+// ctx is the caller's context: when the host abandoned in (unresponsive,
+// exited, closed) and ctx itself is not done, the call failed because of
+// that, whatever error the cancelled stream reported.
+func (h *Host) failed(ctx context.Context, in *instance, err error) error {
+	if cause := context.Cause(in.gone); cause != nil && ctx.Err() == nil {
+		return &Error{Kind: ErrUnavailable, Msg: cause.Error(), Err: cause}
 	}
 	var pe *Error
 	if !errors.As(err, &pe) {
@@ -275,7 +286,7 @@ func (h *Host) drop(in *instance) {
 		h.cur = nil
 	}
 	h.mu.Unlock()
-	in.abandon(errors.New("plugin: the plugin process died"))
+	in.abandon(in.diedErr())
 	in.kill(false)
 }
 
@@ -285,11 +296,11 @@ func (h *Host) Upscale(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	ctx, done := in.bind(ctx)
+	bctx, done := in.bind(ctx)
 	defer done()
-	res, err := in.up.Upscale(ctx, req)
+	res, err := in.up.Upscale(bctx, req)
 	if err != nil {
-		return Response{}, h.failed(in, err)
+		return Response{}, h.failed(ctx, in, err)
 	}
 	return res, nil
 }
@@ -300,11 +311,11 @@ func (h *Host) Info(ctx context.Context) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	ctx, done := in.bind(ctx)
+	bctx, done := in.bind(ctx)
 	defer done()
-	info, err := in.up.Info(ctx)
+	info, err := in.up.Info(bctx)
 	if err != nil {
-		return Info{}, h.failed(in, err)
+		return Info{}, h.failed(ctx, in, err)
 	}
 	return info, nil
 }
@@ -315,11 +326,11 @@ func (h *Host) Ping(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ctx, done := in.bind(ctx)
+	bctx, done := in.bind(ctx)
 	defer done()
-	pid, err := in.up.Ping(ctx)
+	pid, err := in.up.Ping(bctx)
 	if err != nil {
-		return 0, h.failed(in, err)
+		return 0, h.failed(ctx, in, err)
 	}
 	return pid, nil
 }
@@ -414,7 +425,7 @@ func (h *Host) Close() error {
 	close(h.stop)
 	h.wg.Wait()
 	if in != nil {
-		in.abandon(errors.New("plugin: host is closed"))
+		in.abandon(&Error{Kind: ErrUnavailable, Msg: "plugin: the host was closed during the call"})
 		in.kill(false)
 	}
 	return nil
