@@ -15,8 +15,11 @@
 // With security.key and security.salt set, <signature> is
 // base64url(HMAC-SHA256(key, salt + "/sr:4/plain/...")); otherwise it is not
 // checked ("insecure" by convention). Limits: source size and resolution,
-// workers plus a bounded queue (429 when full), a request timeout. See
-// server.toml and docs/plugin.md.
+// workers plus a bounded queue (429 when full), a request timeout, and
+// admission by expected cost (413 when an image cannot finish within the
+// timeout, 429 with Retry-After when it would not behind the queue; see
+// cost.go). Error bodies are public messages with a request id; details
+// go to the log. See server.toml and docs/plugin.md.
 package main
 
 import (
