@@ -94,7 +94,8 @@ func (s *server) process(ctx context.Context, path string) (plugin.Response, err
 		return plugin.Response{}, perr
 	}
 	if j.scale != 0 && j.scale != s.scale {
-		return plugin.Response{}, errorf(http.StatusBadRequest, "sr:%d: the model upscales by %d", j.scale, s.scale)
+		return plugin.Response{}, refuse(http.StatusBadRequest, fmt.Sprintf("sr: this server's model upscales by %d", s.scale),
+			"sr:%d: the model upscales by %d", j.scale, s.scale)
 	}
 	select {
 	case s.slots <- struct{}{}:
