@@ -14,6 +14,10 @@
    not be allocated. */
 uint64_t rs_thread_token(void);
 
+/* Moves up to max tokens of threads that have exited since the last call
+   into buf and returns how many (their per-engine messages can be freed). */
+int rs_take_dead_tokens(uint64_t *buf, int max);
+
 /* The calling thread's message for calls without a live engine. rs_set_global_error
    takes ownership of msg (malloc'd; NULL clears). rs_global_error never returns NULL. */
 void rs_set_global_error(char *msg);

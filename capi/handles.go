@@ -29,7 +29,12 @@ type entry struct {
 	dead bool // resshift_engine_free was called; guarded by tableMu
 
 	// errs holds the last message per calling thread (rs_thread_token),
-	// C-allocated so that resshift_engine_last_error can return it.
+	// C-allocated so that resshift_engine_last_error can return it. The
+	// messages of threads that have exited are freed at the next call
+	// (dropDeadThreads), so the table holds at most one message per live
+	// thread (plus those of threads that exited since the last call). A live
+	// thread's message is never freed by another thread: it stays valid
+	// until that thread's next call on the engine, as documented.
 	errMu sync.Mutex
 	errs  map[uint64]*C.char
 }
@@ -218,17 +223,52 @@ func (c *call) record() {
 		C.rs_set_global_error(msg)
 		return
 	}
-	tok := uint64(C.rs_thread_token())
-	c.e.errMu.Lock()
-	old := c.e.errs[tok]
+	dropDeadThreads()
+	c.e.setThreadError(uint64(C.rs_thread_token()), msg)
+}
+
+// setThreadError makes msg (C-allocated, owned from now on; nil clears)
+// thread tok's message on e, freeing the thread's previous one.
+func (e *entry) setThreadError(tok uint64, msg *C.char) {
+	e.errMu.Lock()
+	old := e.errs[tok]
 	if msg != nil {
-		c.e.errs[tok] = msg
+		e.errs[tok] = msg
 	} else {
-		delete(c.e.errs, tok)
+		delete(e.errs, tok)
 	}
-	c.e.errMu.Unlock()
+	e.errMu.Unlock()
 	if old != nil {
 		C.free(unsafe.Pointer(old))
+	}
+}
+
+// dropDeadThreads frees the messages of threads that have exited (their
+// tokens are queued by the C side's thread-exit destructor), on every live
+// engine.
+func dropDeadThreads() {
+	var buf [256]C.uint64_t
+	for {
+		n := int(C.rs_take_dead_tokens(&buf[0], C.int(len(buf))))
+		if n == 0 {
+			return
+		}
+		tableMu.Lock()
+		for _, e := range table {
+			var free []*C.char
+			e.errMu.Lock()
+			for _, tok := range buf[:n] {
+				if s, ok := e.errs[uint64(tok)]; ok {
+					free = append(free, s)
+					delete(e.errs, uint64(tok))
+				}
+			}
+			e.errMu.Unlock()
+			for _, p := range free {
+				C.free(unsafe.Pointer(p))
+			}
+		}
+		tableMu.Unlock()
 	}
 }
 

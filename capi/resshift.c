@@ -159,11 +159,47 @@ static pthread_once_t rs_key_once = PTHREAD_ONCE_INIT;
 static int rs_key_ok;
 static uint64_t rs_next_token = 1;
 
+/* Tokens of exited threads, drained by the Go side (rs_take_dead_tokens),
+   which frees their per-engine messages. The destructor must not call into
+   Go (Go's own per-thread state may already be gone), hence the queue. It
+   grows as needed (8 bytes per thread that exited since the last call) and
+   is released once drained. */
+static pthread_mutex_t rs_dead_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t *rs_dead;
+static size_t rs_ndead, rs_dead_cap;
+
 static void rs_thread_free(void *p) {
     struct rs_thread *t = p;
     if (t == NULL) return;
+    pthread_mutex_lock(&rs_dead_mu);
+    if (rs_ndead == rs_dead_cap) {
+        size_t cap = rs_dead_cap != 0 ? 2 * rs_dead_cap : 64;
+        uint64_t *q = realloc(rs_dead, cap * sizeof *q);
+        if (q != NULL) { /* out of memory: this thread's messages stay until the engine is freed */
+            rs_dead = q;
+            rs_dead_cap = cap;
+        }
+    }
+    if (rs_ndead < rs_dead_cap) rs_dead[rs_ndead++] = t->token;
+    pthread_mutex_unlock(&rs_dead_mu);
     free(t->global_error);
     free(t);
+}
+
+int rs_take_dead_tokens(uint64_t *buf, int max) {
+    size_t n;
+    if (max <= 0 || __atomic_load_n(&rs_ndead, __ATOMIC_RELAXED) == 0) return 0;
+    pthread_mutex_lock(&rs_dead_mu);
+    n = rs_ndead < (size_t)max ? rs_ndead : (size_t)max;
+    memcpy(buf, rs_dead + (rs_ndead - n), n * sizeof *buf);
+    rs_ndead -= n;
+    if (rs_ndead == 0 && rs_dead_cap > 4096) { /* give back a queue grown by a burst */
+        free(rs_dead);
+        rs_dead = NULL;
+        rs_dead_cap = 0;
+    }
+    pthread_mutex_unlock(&rs_dead_mu);
+    return (int)n;
 }
 
 static void rs_key_init(void) { rs_key_ok = pthread_key_create(&rs_key, rs_thread_free) == 0; }

@@ -32,6 +32,13 @@ type HostConfig struct {
 	// interval and relaunches it when it is gone, so that a crash between
 	// requests does not cost the next request the launch time.
 	HealthInterval time.Duration
+	// HealthTimeout bounds one health-check Ping. 0 = 5 seconds.
+	HealthTimeout time.Duration
+	// HealthFailures is the number of health checks in a row that a running
+	// plugin process may fail (no answer within HealthTimeout: frozen,
+	// stopped, deadlocked) before the host kills and relaunches it. Calls
+	// in flight on it then fail at once with ErrUnavailable. 0 = 3.
+	HealthFailures int
 }
 
 // Host launches the resshift plugin process and keeps it running: it
@@ -39,7 +46,11 @@ type HostConfig struct {
 // HealthInterval), and when the process has exited — crashed, killed,
 // out of memory — the next call relaunches it. A call in flight when the
 // process dies fails with ErrUnavailable; it is not retried, because the
-// input may be what killed the plugin.
+// input may be what killed the plugin. With HealthInterval, a process that
+// stops answering (frozen, SIGSTOP) for HealthFailures checks in a row is
+// killed and relaunched, and the calls in flight on it fail at once with
+// ErrUnavailable. On Linux the plugin gets SIGKILL when the host dies, and
+// resshift-plugin exits by itself when its parent is gone.
 //
 // A Host is an [Upscaler] and is safe for concurrent use: calls share one
 // plugin process (the plugin bounds its own ONNX Runtime concurrency), and a
@@ -61,6 +72,22 @@ type instance struct {
 	c   *goplugin.Client
 	up  *client
 	pid int
+	cmd *exec.Cmd
+	// gone is cancelled, with the reason as its cause, when the host gives
+	// up on the process (unresponsive): calls in flight on it end at once.
+	gone    context.Context
+	abandon context.CancelCauseFunc
+}
+
+// errUnresponsive is the cause of an instance abandoned by the health checks.
+type errUnresponsive struct {
+	pid, fails int
+	timeout    time.Duration
+}
+
+func (e *errUnresponsive) Error() string {
+	return fmt.Sprintf("plugin: the plugin process (pid %d) is unresponsive (%d health checks in a row got no answer within %v); "+
+		"it was killed and is being relaunched", e.pid, e.fails, e.timeout)
 }
 
 var _ Upscaler = (*Host)(nil)
@@ -74,6 +101,12 @@ func NewHost(cfg HostConfig) (*Host, error) {
 	}
 	if cfg.StartTimeout <= 0 {
 		cfg.StartTimeout = time.Minute
+	}
+	if cfg.HealthTimeout <= 0 {
+		cfg.HealthTimeout = 5 * time.Second
+	}
+	if cfg.HealthFailures <= 0 {
+		cfg.HealthFailures = 3
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -103,6 +136,7 @@ func (h *Host) get() (*instance, error) {
 			return in, nil
 		}
 		h.log.Warn("plugin process exited; relaunching", "pid", in.pid)
+		in.abandon(in.diedErr())
 		in.c.Kill()
 		h.cur = nil
 	}
@@ -119,6 +153,7 @@ func (h *Host) launch() (*instance, error) {
 	start := time.Now()
 	cmd := exec.Command(h.cfg.Path, h.cfg.Args...)
 	cmd.Env = append(os.Environ(), h.cfg.Env...)
+	cmd.SysProcAttr = childProcAttr() // Linux: the plugin dies with the host
 	recent := &tail{max: 8 << 10}
 	c := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  Handshake,
@@ -163,13 +198,54 @@ func (h *Host) launch() (*instance, error) {
 	}
 	h.log.Info("plugin ready", "pid", pid, "model", info.Model, "provider", info.Provider,
 		"version", c.NegotiatedVersion(), "elapsed", time.Since(start).Round(time.Millisecond))
-	return &instance{c: c, up: up, pid: pid}, nil
+	gone, abandon := context.WithCancelCause(context.Background())
+	return &instance{c: c, up: up, pid: pid, cmd: cmd, gone: gone, abandon: abandon}, nil
+}
+
+// diedErr is the cause of an instance dropped because its process died.
+func (in *instance) diedErr() error {
+	return &Error{Kind: ErrUnavailable,
+		Msg: fmt.Sprintf("plugin: the plugin process (pid %d) died during the call and will be relaunched", in.pid)}
+}
+
+// bind returns ctx, also cancelled when the host abandons in.
+func (in *instance) bind(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(in.gone, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// kill ends the process: gracefully through go-plugin (which asks the
+// plugin to shut down and waits up to 2 s), or, when force is set or the
+// graceful path does not return in 3 s (a frozen process never answers
+// go-plugin's shutdown call), with SIGKILL.
+func (in *instance) kill(force bool) {
+	if force && in.cmd.Process != nil {
+		in.cmd.Process.Kill()
+	}
+	done := make(chan struct{})
+	go func() { in.c.Kill(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		if in.cmd.Process != nil {
+			in.cmd.Process.Kill()
+		}
+		<-done
+	}
 }
 
 // failed handles an error of a call on in: when the plugin process is gone
 // (or stops answering a Ping), the instance is dropped so the next call
 // relaunches, and the error becomes ErrUnavailable naming the process.
-func (h *Host) failed(in *instance, err error) error {
+//
+// ctx is the caller's context: when the host abandoned in (unresponsive,
+// exited, closed) and ctx itself is not done, the call failed because of
+// that, whatever error the cancelled stream reported.
+func (h *Host) failed(ctx context.Context, in *instance, err error) error {
+	if cause := context.Cause(in.gone); cause != nil && ctx.Err() == nil {
+		return &Error{Kind: ErrUnavailable, Msg: cause.Error(), Err: cause}
+	}
 	var pe *Error
 	if !errors.As(err, &pe) {
 		return err
@@ -210,7 +286,8 @@ func (h *Host) drop(in *instance) {
 		h.cur = nil
 	}
 	h.mu.Unlock()
-	in.c.Kill()
+	in.abandon(in.diedErr())
+	in.kill(false)
 }
 
 // Upscale runs req in the plugin, launching it first if needed.
@@ -219,9 +296,11 @@ func (h *Host) Upscale(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	res, err := in.up.Upscale(ctx, req)
+	bctx, done := in.bind(ctx)
+	defer done()
+	res, err := in.up.Upscale(bctx, req)
 	if err != nil {
-		return Response{}, h.failed(in, err)
+		return Response{}, h.failed(ctx, in, err)
 	}
 	return res, nil
 }
@@ -232,9 +311,11 @@ func (h *Host) Info(ctx context.Context) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	info, err := in.up.Info(ctx)
+	bctx, done := in.bind(ctx)
+	defer done()
+	info, err := in.up.Info(bctx)
 	if err != nil {
-		return Info{}, h.failed(in, err)
+		return Info{}, h.failed(ctx, in, err)
 	}
 	return info, nil
 }
@@ -245,9 +326,11 @@ func (h *Host) Ping(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	pid, err := in.up.Ping(ctx)
+	bctx, done := in.bind(ctx)
+	defer done()
+	pid, err := in.up.Ping(bctx)
 	if err != nil {
-		return 0, h.failed(in, err)
+		return 0, h.failed(ctx, in, err)
 	}
 	return pid, nil
 }
@@ -263,21 +346,67 @@ func (h *Host) PID() int {
 	return h.cur.pid
 }
 
+// health pings the plugin every HealthInterval. A process that exited is
+// relaunched (by Ping); one that is there but fails HealthFailures checks
+// in a row is abandoned (calls in flight fail with the reason), killed and
+// relaunched.
 func (h *Host) health() {
 	defer h.wg.Done()
 	t := time.NewTicker(h.cfg.HealthInterval)
 	defer t.Stop()
+	var (
+		last  *instance // the instance the failures were counted on
+		fails int
+	)
 	for {
 		select {
 		case <-h.stop:
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HealthInterval)
-		if _, err := h.Ping(ctx); err != nil {
-			h.log.Warn("plugin health check failed", "error", err)
+		h.mu.Lock()
+		in := h.cur
+		h.mu.Unlock()
+		if in != last {
+			last, fails = in, 0
 		}
+		if in == nil || in.c.Exited() || in.up.exited() {
+			ctx, cancel := context.WithTimeout(context.Background(), h.cfg.StartTimeout)
+			if _, err := h.Ping(ctx); err != nil {
+				h.log.Warn("plugin health check failed", "error", err)
+			}
+			cancel()
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HealthTimeout)
+		_, err := in.up.Ping(ctx)
 		cancel()
+		if err == nil {
+			fails = 0
+			continue
+		}
+		fails++
+		h.log.Warn("plugin health check failed", "pid", in.pid, "failures", fails, "of", h.cfg.HealthFailures, "error", err)
+		if fails < h.cfg.HealthFailures || in.up.exited() {
+			continue // an exited process is relaunched on the next tick
+		}
+		h.restart(in, &errUnresponsive{pid: in.pid, fails: fails, timeout: h.cfg.HealthTimeout})
+	}
+}
+
+// restart abandons an unresponsive instance: calls in flight on it fail
+// with cause, the process is killed and a new one launched.
+func (h *Host) restart(in *instance, cause error) {
+	h.log.Error("plugin unresponsive; killing and relaunching it", "pid", in.pid, "reason", cause)
+	in.abandon(cause)
+	h.mu.Lock()
+	if h.cur == in {
+		h.cur = nil
+	}
+	h.mu.Unlock()
+	in.kill(true)
+	if _, err := h.get(); err != nil {
+		h.log.Error("plugin relaunch failed; retrying on the next health check or call", "error", err)
 	}
 }
 
@@ -296,7 +425,8 @@ func (h *Host) Close() error {
 	close(h.stop)
 	h.wg.Wait()
 	if in != nil {
-		in.c.Kill()
+		in.abandon(&Error{Kind: ErrUnavailable, Msg: "plugin: the host was closed during the call"})
+		in.kill(false)
 	}
 	return nil
 }

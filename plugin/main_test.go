@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		return helperMain(mode) // this binary re-run as a host process: see lifetime_test.go
+	}
 	var err error
 	tmpDir, err = os.MkdirTemp("", "resshift-plugin-test-")
 	if err != nil {
@@ -214,3 +217,18 @@ func bigXMPTIFF(t testing.TB, size int) ([]byte, []byte) {
 	img.Meta = &imageio.Metadata{XMP: xmp}
 	return encode(t, img, "tiff"), xmp
 }
+
+// zombie reports whether pid is a zombie (exited, not yet reaped).
+func zombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2] == 'Z'
+	}
+	return false
+}
+
+func quietLogger() hclog.Logger { return hclog.NewNullLogger() }

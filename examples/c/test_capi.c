@@ -12,6 +12,12 @@
  *       several threads upscaling through one engine and through several
  *       engines at once; every result equals the single-threaded one, and
  *       error messages stay per thread.
+ *   test_capi threadexit N
+ *       N short-lived threads (64 at a time), each making one failing call
+ *       on a shared engine and checking its message, then exiting; prints
+ *       the resident set size after the first fifth and at the end
+ *       ("rss_kb FIRST LAST"): the messages of exited threads must not
+ *       pile up in the library.
  *   test_capi sizes
  *       prints the size and member offsets of the public structs as JSON
  *       (the Python test compares them with its ctypes mirror).
@@ -560,6 +566,68 @@ static int threads(void) {
     return !ok;
 }
 
+/* ---- threadexit ------------------------------------------------------------ */
+
+static long rss_kb(void) {
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL) return -1;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = -1;
+    fclose(f);
+    return resident < 0 ? -1 : resident * 4;
+}
+
+struct failjob {
+    resshift_engine *eng;
+    const unsigned char *px;
+    int ok;
+};
+
+static void *fail_once(void *arg) {
+    struct failjob *j = arg;
+    resshift_image *img = NULL;
+    resshift_status st = resshift_upscale(j->eng, j->px, TW, TH, 0, 3, 9, NULL, &img);
+    j->ok = st == RESSHIFT_ERR_UNSUPPORTED && strstr(resshift_engine_last_error(j->eng), "got 9") != NULL && img == NULL;
+    return NULL;
+}
+
+static int threadexit(int n) {
+    enum { WAVE = 64 };
+    resshift_engine *eng = NULL;
+    unsigned char px[TW * TH * 3];
+    pthread_t th[WAVE];
+    struct failjob jobs[WAVE];
+    long first = -1;
+    int done = 0, bad = 0, i;
+
+    pattern(px, TW, TH, 3, 1);
+    if (resshift_engine_new(NULL, &eng) != RESSHIFT_OK) {
+        fprintf(stderr, "engine: %s\n", resshift_engine_last_error(NULL));
+        return 1;
+    }
+    while (done < n) {
+        int k = n - done < WAVE ? n - done : WAVE;
+        for (i = 0; i < k; i++) {
+            jobs[i].eng = eng;
+            jobs[i].px = px;
+            jobs[i].ok = 0;
+            if (pthread_create(&th[i], NULL, fail_once, &jobs[i]) != 0) {
+                fprintf(stderr, "pthread_create failed after %d threads\n", done + i);
+                return 1;
+            }
+        }
+        for (i = 0; i < k; i++) {
+            pthread_join(th[i], NULL);
+            bad += !jobs[i].ok;
+        }
+        done += k;
+        if (first < 0 && done >= n / 5) first = rss_kb();
+    }
+    printf("threads %d bad %d rss_kb %ld %ld\n", done, bad, first, rss_kb());
+    resshift_engine_free(eng);
+    return bad != 0;
+}
+
 /* ---- raw ------------------------------------------------------------------- */
 
 static int raw(int argc, char **argv) {
@@ -687,10 +755,12 @@ int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "misuse") == 0) return misuse(argv[2], argv[3], argv[4]);
     if (argc == 2 && strcmp(argv[1], "threads") == 0) return threads();
     if (argc == 2 && strcmp(argv[1], "sizes") == 0) return sizes();
+    if (argc == 3 && strcmp(argv[1], "threadexit") == 0) return threadexit(atoi(argv[2]));
     if (argc == 9 && strcmp(argv[1], "raw") == 0) return raw(argc, argv);
     fprintf(stderr,
             "usage: test_capi misuse LIMITS.toml BAD.toml IMAGE.png\n"
             "       test_capi threads\n"
+            "       test_capi threadexit N\n"
             "       test_capi sizes\n"
             "       test_capi raw IN.raw W H CHANNELS BITS SEED OUT.raw\n");
     return 2;

@@ -11,13 +11,15 @@
  *          -s SEED         noise seed (default: the configured seed)
  *          --stochastic    stochastic sampler (default: the configured sampler)
  *          -f FORMAT       output format for files: png, jpeg, webp, tiff
- *                          (default: the input's format)
+ *                          (default: from OUT's extension, .png .jpg .jpeg
+ *                          .webp .tif .tiff; another extension needs -f)
  *          -q QUALITY      JPEG/WebP quality 1..100
  *          -v              print progress to stderr
  *
  * Build: cc -std=c99 -Wall -Wextra -Werror -Iinclude examples/c/upscale.c \
  *            -Lbuild -lresshift -Wl,-rpath,$PWD/build -o build/upscale
  *    or: cc -std=c99 upscale.c $(pkg-config --cflags --libs resshift)
+ *        (the .pc file adds an rpath to the installed library folder)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -135,9 +137,25 @@ static int parse_format(const char *s, int32_t *out) {
     return -1;
 }
 
+/* format_of_name sets *out from the extension of path (case-insensitive);
+   -1 when it has none that names a format. */
+static int format_of_name(const char *path, int32_t *out) {
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash != NULL ? slash : path, '.');
+    char ext[8];
+    size_t i;
+    if (dot == NULL || strlen(dot + 1) >= sizeof ext) return -1;
+    for (i = 0; dot[1 + i] != '\0'; i++) {
+        char c = dot[1 + i];
+        ext[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    ext[i] = '\0';
+    return parse_format(ext, out);
+}
+
 int main(int argc, char **argv) {
     const char *config = NULL, *in = NULL, *out = NULL;
-    int demo = 0, i, rc = 1;
+    int demo = 0, format_given = 0, i, rc = 1;
     resshift_options opt;
     resshift_engine *eng = NULL;
     resshift_info info;
@@ -175,6 +193,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "upscale: -f: unknown format %s\n", val);
                 return 2;
             }
+            format_given = 1;
             i++;
         } else if (strcmp(a, "-q") == 0 && val != NULL) {
             opt.quality = atoi(val);
@@ -197,6 +216,12 @@ int main(int argc, char **argv) {
     }
     if (out == NULL || (!demo && in == NULL)) {
         usage();
+        return 2;
+    }
+    /* The bytes must match the name: without -f, OUT's extension decides. */
+    if (!demo && !format_given && format_of_name(out, &opt.format) != 0) {
+        fprintf(stderr, "upscale: %s: cannot tell the output format from the extension; "
+                        "use .png, .jpg, .webp or .tif, or -f FORMAT\n", out);
         return 2;
     }
 

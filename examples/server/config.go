@@ -4,6 +4,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -30,6 +33,8 @@ type PluginConfig struct {
 	Config         string        `toml:"config"`          // engine TOML for the plugin ("" = its defaults)
 	Model          string        `toml:"model"`           // model pack name/alias or directory ("" = the engine config's); passed as RESSHIFT_MODEL
 	HealthInterval time.Duration `toml:"health_interval"` // background Ping; 0 = off
+	HealthTimeout  time.Duration `toml:"health_timeout"`  // one Ping's deadline; 0 = 5 s
+	HealthFailures int           `toml:"health_failures"` // Pings in a row without answer before a kill and relaunch; 0 = 3
 	StartTimeout   time.Duration `toml:"start_timeout"`   // 0 = 1 minute
 }
 
@@ -65,6 +70,12 @@ type LimitsConfig struct {
 	RequestTimeout time.Duration `toml:"request_timeout"`
 	// CacheTTL is the Cache-Control max-age of results; 0 = no-cache.
 	CacheTTL time.Duration `toml:"cache_ttl"`
+	// SecondsPerOutputMP is the expected upscale time per output megapixel,
+	// for admission by cost (see cost.go): a request whose estimate exceeds
+	// RequestTimeout gets 413 at once, one that would not finish in time
+	// behind the admitted work gets 429 with Retry-After. 0 = measured: a
+	// calibration job at start, then the completed jobs.
+	SecondsPerOutputMP float64 `toml:"seconds_per_output_mp"`
 }
 
 // SecurityConfig enables signed URLs (imgproxy's scheme): with a key and a
@@ -116,6 +127,17 @@ func LoadConfig(path string) (Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("config: %s: %w", path, err)
 	}
+	if r := cfg.Source.LocalRoot; r != "" {
+		switch st, err := os.Stat(r); {
+		case errors.Is(err, fs.ErrNotExist):
+			return cfg, fmt.Errorf("config: %s: source.local_root: %s does not exist: create it and put the images to serve in it, "+
+				"or point source.local_root at your images", path, r)
+		case err != nil:
+			return cfg, fmt.Errorf("config: %s: source.local_root: %w", path, err)
+		case !st.IsDir():
+			return cfg, fmt.Errorf("config: %s: source.local_root: %s is not a directory", path, r)
+		}
+	}
 	return cfg, nil
 }
 
@@ -131,8 +153,11 @@ func (c Config) Validate() error {
 	if c.Plugin.Path == "" {
 		bad("plugin.path", "must be set")
 	}
-	if c.Plugin.HealthInterval < 0 || c.Plugin.StartTimeout < 0 {
+	if c.Plugin.HealthInterval < 0 || c.Plugin.HealthTimeout < 0 || c.Plugin.StartTimeout < 0 {
 		bad("plugin", "durations must be >= 0")
+	}
+	if c.Plugin.HealthFailures < 0 {
+		bad("plugin.health_failures", "must be >= 0, got %d", c.Plugin.HealthFailures)
 	}
 	if c.Source.LocalRoot == "" && !c.Source.AllowHTTP {
 		bad("source", "no source enabled: set local_root or allow_http")
@@ -155,6 +180,9 @@ func (c Config) Validate() error {
 	}
 	if l.RequestTimeout <= 0 {
 		bad("limits.request_timeout", "must be > 0, got %v", l.RequestTimeout)
+	}
+	if l.SecondsPerOutputMP < 0 || math.IsNaN(l.SecondsPerOutputMP) || math.IsInf(l.SecondsPerOutputMP, 0) {
+		bad("limits.seconds_per_output_mp", "must be >= 0 (0 = measured), got %v", l.SecondsPerOutputMP)
 	}
 	if l.CacheTTL < 0 {
 		bad("limits.cache_ttl", "must be >= 0, got %v", l.CacheTTL)

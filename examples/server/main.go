@@ -15,8 +15,11 @@
 // With security.key and security.salt set, <signature> is
 // base64url(HMAC-SHA256(key, salt + "/sr:4/plain/...")); otherwise it is not
 // checked ("insecure" by convention). Limits: source size and resolution,
-// workers plus a bounded queue (429 when full), a request timeout. See
-// server.toml and docs/plugin.md.
+// workers plus a bounded queue (429 when full), a request timeout, and
+// admission by expected cost (413 when an image cannot finish within the
+// timeout, 429 with Retry-After when it would not behind the queue; see
+// cost.go). Error bodies are public messages with a request id; details
+// go to the log. See server.toml and docs/plugin.md.
 package main
 
 import (
@@ -70,6 +73,7 @@ func serve(cfgPath string, log *slog.Logger) error {
 	defer src.Close()
 
 	hc := plugin.HostConfig{Path: cfg.Plugin.Path, HealthInterval: cfg.Plugin.HealthInterval,
+		HealthTimeout: cfg.Plugin.HealthTimeout, HealthFailures: cfg.Plugin.HealthFailures,
 		StartTimeout: cfg.Plugin.StartTimeout,
 		Logger:       hclog.New(&hclog.LoggerOptions{Name: "resshift", Output: os.Stderr, Level: hclog.Info})}
 	if cfg.Plugin.Config != "" {
@@ -95,10 +99,12 @@ func serve(cfgPath string, log *slog.Logger) error {
 		return err
 	}
 	h := newServer(cfg, host, info.Scale, src, sign, log)
+	calibrate(host, h.cost, cfg.Plugin.StartTimeout, log)
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		WriteTimeout: cfg.Limits.RequestTimeout + 30*time.Second}
 	log.Info("listening", "addr", ln.Addr().String(), "model", info.Model, "scale", info.Scale,
-		"workers", cfg.Limits.Workers, "queue", cfg.Limits.Queue, "signed", sign.key != nil)
+		"workers", cfg.Limits.Workers, "queue", cfg.Limits.Queue, "signed", sign.key != nil,
+		"seconds_per_output_mp", h.cost.Rate())
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -118,6 +119,7 @@ func writeFixtures() error {
 		"over.png":      make([]byte, 26<<20),                  // over the 24 MiB file limit (the content is never read)
 		"notimage.png":  []byte("this is not an image at all"),
 		"slow.png":      enc(testImage(128, 128, 5), "png"),
+		"photo19.png":   enc(testImage(1600, 1200, 6), "png"), // 1.92 Mpx: under a 4 Mpx limit
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(root, name), data, 0o644); err != nil {
@@ -175,14 +177,19 @@ var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 // startServer writes a config (extra TOML lines override the base) and
 // starts the server; it is stopped with SIGTERM by stop.
 func startServer(name string, extra string) (*proc, error) {
+	return startServerWith(name, `health_interval = "0s"`, extra)
+}
+
+// startServerWith is startServer with the [plugin] health keys given.
+func startServerWith(name, pluginExtra, extra string) (*proc, error) {
 	cfg := fmt.Sprintf(`listen = "127.0.0.1:0"
 [plugin]
 path = %q
 config = %q
-health_interval = "0s"
+%s
 [source]
 local_root = %q
-%s`, bin.plugin, pluginCfg, root, extra)
+%s`, bin.plugin, pluginCfg, pluginExtra, root, extra)
 	path := filepath.Join(tmp, name+".toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
@@ -277,6 +284,7 @@ type reply struct {
 	status int
 	ctype  string
 	body   []byte
+	header http.Header
 }
 
 // get sends path exactly as written (no client-side cleaning of "..").
@@ -306,7 +314,7 @@ func fetch(base, path string) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return reply{resp.StatusCode, resp.Header.Get("Content-Type"), body}, nil
+	return reply{resp.StatusCode, resp.Header.Get("Content-Type"), body, resp.Header}, nil
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -343,8 +351,12 @@ func TestServerUpscale(t *testing.T) {
 	}
 }
 
+// Refusals answer with a public message per kind; the detail (msg here)
+// is in the server's log under the request id, never in the body.
 func TestServerRefuses(t *testing.T) {
 	p := mainServer(t)
+	public := map[int]string{403: "this source is not allowed", 404: "source not found", 413: "too large",
+		422: "not an image this server can read", 400: ""}
 	cases := []struct {
 		path   string
 		status int
@@ -380,10 +392,200 @@ func TestServerRefuses(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
 			r := get(t, p.base, tc.path)
-			if r.status != tc.status || !strings.Contains(string(r.body), tc.msg) {
-				t.Errorf("%d %q, want %d %q", r.status, r.body, tc.status, tc.msg)
+			if r.status != tc.status || !strings.Contains(string(r.body), public[tc.status]) {
+				t.Errorf("%d %q, want %d %q", r.status, r.body, tc.status, public[tc.status])
 			}
+			id := r.header.Get("X-Request-Id")
+			if id == "" || !strings.Contains(string(r.body), id) {
+				t.Errorf("request id %q not in the body %q", id, r.body)
+			}
+			waitLog(t, p, "id="+id, tc.msg)
 		})
+	}
+}
+
+// waitLog waits for a log line holding all of parts (the request log is
+// written as the response goes out).
+func waitLog(t *testing.T, p *proc, parts ...string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, line := range strings.Split(p.logs.String(), "\n") {
+			ok := true
+			for _, part := range parts {
+				ok = ok && strings.Contains(line, part)
+			}
+			if ok {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("no log line with %q", parts)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// No part of the request comes back in an error body, every response says
+// nosniff, and the details are logged.
+func TestServerErrorsArePublic(t *testing.T) {
+	p := mainServer(t)
+	const mark = "zzq"
+	cases := []struct {
+		path   string
+		status int
+		public string
+	}{
+		{"/insecure/sr:4/plain/zzq%3Cscript%3Ealert(1)%3C%2Fscript%3E.png", 404, "source not found"},
+		{"/insecure/sr:4/plain/../zzq/secret.png", 403, "this source is not allowed"},
+		{"/insecure/sr:4/plain/http://10.11.12.13:9/zzq.png", 403, "this source is not allowed"},
+		{"/insecure/sr:4/plain/gopher://zzq/x.png", 403, "this source is not allowed"},
+		{"/insecure/sr:4/zzq:1/plain/img.png", 400, "unknown option"},
+		{"/insecure/sr:4/q:zzq/plain/img.png", 400, "not an integer"},
+		{"/insecure/sr:4/plain/img.png@zzq", 400, "output format"},
+		{"/insecure/sr:4/zzq!!notbase64", 400, "base64"},
+		{"/insecure/sr:4/plain/notimage.png", 422, "not an image this server can read"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			r := get(t, p.base, tc.path)
+			body := string(r.body)
+			if r.status != tc.status || !strings.Contains(body, tc.public) {
+				t.Errorf("%d %q, want %d %q", r.status, body, tc.status, tc.public)
+			}
+			for _, leak := range []string{mark, "<script", "10.11.12.13", "imageio", "notimage", "secret", "plugin"} {
+				if strings.Contains(strings.ToLower(body), strings.ToLower(leak)) {
+					t.Errorf("the body %q echoes %q", body, leak)
+				}
+			}
+			if r.header.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(r.ctype, "text/plain") {
+				t.Errorf("headers %v", r.header)
+			}
+			waitLog(t, p, "id="+r.header.Get("X-Request-Id"), "error=")
+		})
+	}
+	for _, path := range []string{"/insecure/sr:4/plain/img.png", "/health"} {
+		if r := get(t, p.base, path); r.status != 200 || r.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: %d, headers %v", path, r.status, r.header)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, p.base+"/insecure/sr:4/plain/img.png", strings.NewReader("x"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 405 || strings.Contains(string(body), "POST") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("POST: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+}
+
+// A 1.9 Mpx image under the 4 Mpx limit, on a server that upscales at
+// 2 s per output megapixel with a 60 s timeout: refused at once with the
+// estimate (about 61 s) instead of a 504 after 60 s.
+func TestServerRefusesByEstimate(t *testing.T) {
+	p := newServerProc(t, "[limits]\nmax_src_resolution = 4.0\nseconds_per_output_mp = 2.0\nrequest_timeout = \"60s\"\n")
+	start := time.Now()
+	r := get(t, p.base, "/insecure/sr:4/plain/photo19.png")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the refusal took %v", d)
+	}
+	if r.status != http.StatusRequestEntityTooLarge || !strings.Contains(string(r.body), "about 61 s") ||
+		!strings.Contains(string(r.body), "30.7 output megapixels") || !strings.Contains(string(r.body), "60 s") {
+		t.Errorf("%d %s", r.status, r.body)
+	}
+	// A small image is served.
+	if r := get(t, p.base, "/insecure/sr:4/plain/img.png"); r.status != http.StatusOK {
+		t.Errorf("small image: %d %s", r.status, r.body)
+	}
+}
+
+// By default the rate is measured: at start (a calibration job) and from
+// completed jobs; /health reports it.
+func TestServerMeasuresRate(t *testing.T) {
+	p := mainServer(t)
+	h := health(t, p)
+	rate, ok := h["seconds_per_output_mp"].(float64)
+	if !ok || rate <= 0 {
+		t.Fatalf("health %v", h)
+	}
+	t.Logf("measured %.3f s per output megapixel", rate)
+	if _, ok := h["backlog_s"].(float64); !ok {
+		t.Errorf("health %v", h)
+	}
+}
+
+// With the worker busy on a job that is expected to take 4 s (the plugin
+// is stopped, so it does), a second 4 s job cannot finish within the 6 s
+// timeout: 429 at once with a Retry-After, not a 503/504 after 6 s.
+func TestServerBusyByEstimate(t *testing.T) {
+	// slow.png is 128×128: 0.262144 output megapixels; at 15.2588 s/MP that is 4.0 s.
+	p := newServerProc(t, "[limits]\nworkers = 1\nqueue = 4\nseconds_per_output_mp = 15.2588\nrequest_timeout = \"6s\"\n")
+	pid := int(health(t, p)["plugin_pid"].(float64))
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	cont := func() { syscall.Kill(pid, syscall.SIGCONT) }
+	t.Cleanup(cont)
+	first := make(chan reply, 1)
+	go func() {
+		r, err := fetch(p.base, "/insecure/sr:4/plain/slow.png")
+		if err != nil {
+			t.Error(err)
+		}
+		first <- r
+	}()
+	time.Sleep(time.Second) // the first job is in the (stopped) plugin
+	start := time.Now()
+	r := get(t, p.base, "/insecure/sr:4/plain/slow.png")
+	d := time.Since(start)
+	cont()
+	if r.status != http.StatusTooManyRequests || d > 2*time.Second || !strings.Contains(string(r.body), "busy") {
+		t.Errorf("second job after %v: %d %s", d, r.status, r.body)
+	}
+	if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 || ra > 6 {
+		t.Errorf("Retry-After %q", r.header.Get("Retry-After"))
+	}
+	if r := <-first; r.status != http.StatusOK {
+		t.Errorf("first job: %d %s", r.status, r.body)
+	}
+}
+
+// A frozen plugin (SIGSTOP) is killed and relaunched after failed health
+// checks, and /health reports ok again with the new process.
+func TestServerHealthRecoversFromFrozenPlugin(t *testing.T) {
+	p, err := startServerWith(t.Name(), "health_interval = \"200ms\"\nhealth_timeout = \"500ms\"\nhealth_failures = 3", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			t.Logf("server log:\n%s", p.logs)
+		}
+	})
+	pid := int(health(t, p)["plugin_pid"].(float64))
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := get(t, p.base, "/health")
+		var h map[string]any
+		json.Unmarshal(r.body, &h)
+		if np, _ := h["plugin_pid"].(float64); r.status == 200 && int(np) != pid && np > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/health did not recover: %d %s", r.status, r.body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if r := get(t, p.base, "/insecure/sr:4/plain/img.png"); r.status != http.StatusOK {
+		t.Errorf("after the relaunch: %d %s", r.status, r.body)
 	}
 }
 
@@ -524,9 +726,10 @@ request_timeout = "300ms"
 `)
 	// The default refuses sources on loopback/private addresses.
 	r := get(t, p.base, "/insecure/sr:4/plain/"+url.PathEscape(srcSrv.URL+"/inner.png"))
-	if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "not public") {
+	if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "not allowed") {
 		t.Errorf("loopback source: %d %s", r.status, r.body)
 	}
+	waitLog(t, p, "id="+r.header.Get("X-Request-Id"), "not public") // the detail is in the log only
 
 	p2 := newServerProc(t, `allow_http = true
 allow_private_networks = true
@@ -622,9 +825,10 @@ func TestServerPluginKilled(t *testing.T) {
 			}
 			continue
 		}
-		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "died during the call") {
+		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "retry later") || r.header.Get("Retry-After") == "" {
 			t.Fatalf("killed mid-request: %d %s", r.status, r.body)
 		}
+		waitLog(t, p, "id="+r.header.Get("X-Request-Id"), "died during the call")
 		t.Logf("attempt %d: %d %s", attempt, r.status, strings.TrimSpace(string(r.body)))
 		break
 	}

@@ -12,16 +12,26 @@ import (
 	"strings"
 )
 
-// httpError is an error with the HTTP status it is answered with.
+// httpError is an error with the HTTP status it is answered with. msg is
+// the detail, for the log; public is what the client is told ("": the
+// generic message of the status, see publicMessage). A public message never
+// holds any part of the request.
 type httpError struct {
-	status int
-	msg    string
+	status     int
+	msg        string
+	public     string
+	retryAfter int // seconds; 0 = the default of the status
 }
 
 func (e *httpError) Error() string { return e.msg }
 
 func errorf(status int, format string, args ...any) *httpError {
 	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// refuse is errorf with a public message (which must not hold request input).
+func refuse(status int, public, format string, args ...any) *httpError {
+	return &httpError{status: status, msg: fmt.Sprintf(format, args...), public: public}
 }
 
 // job is a parsed request URL.
@@ -63,7 +73,8 @@ func parsePath(escaped string) (job, error) {
 			return j, j.base64Source(strings.Join(segs[i:], ""))
 		}
 	}
-	return j, errorf(http.StatusBadRequest, "no source in the URL (want .../plain/<source> or .../<base64 source>)")
+	const msg = "no source in the URL (want .../plain/<source> or .../<base64 source>)"
+	return j, refuse(http.StatusBadRequest, msg, msg)
 }
 
 func (j *job) option(seg string) error {
@@ -71,7 +82,7 @@ func (j *job) option(seg string) error {
 	num := func() (int, error) {
 		n, err := strconv.Atoi(val)
 		if err != nil {
-			return 0, errorf(http.StatusBadRequest, "option %s: %q is not an integer", name, val)
+			return 0, refuse(http.StatusBadRequest, "option "+name+": not an integer", "option %s: %q is not an integer", name, val)
 		}
 		return n, nil
 	}
@@ -79,20 +90,20 @@ func (j *job) option(seg string) error {
 	switch name {
 	case "sr", "super_resolution":
 		if j.scale, err = num(); err == nil && j.scale < 1 {
-			err = errorf(http.StatusBadRequest, "option %s: scale must be >= 1, got %d", name, j.scale)
+			err = refuse(http.StatusBadRequest, "option "+name+": the scale must be >= 1", "option %s: scale must be >= 1, got %d", name, j.scale)
 		}
 	case "q", "quality":
 		if j.quality, err = num(); err == nil && (j.quality < 0 || j.quality > 100) {
-			err = errorf(http.StatusBadRequest, "option %s: quality must be in 0..100, got %d", name, j.quality)
+			err = refuse(http.StatusBadRequest, "option "+name+": quality must be in 0..100", "option %s: quality must be in 0..100, got %d", name, j.quality)
 		}
 	case "f", "format", "ext":
 		err = j.setFormat(val)
 	case "sm", "strip_metadata":
 		if j.strip, err = strconv.ParseBool(val); err != nil {
-			err = errorf(http.StatusBadRequest, "option %s: %q is not a boolean", name, val)
+			err = refuse(http.StatusBadRequest, "option "+name+": not a boolean", "option %s: %q is not a boolean", name, val)
 		}
 	default:
-		err = errorf(http.StatusBadRequest, "unknown option %q (known: sr, f, q, sm)", name)
+		err = refuse(http.StatusBadRequest, "unknown option (known: sr, f, q, sm)", "unknown option %q (known: sr, f, q, sm)", name)
 	}
 	return err
 }
@@ -106,7 +117,7 @@ func (j *job) setFormat(f string) error {
 	case "tif":
 		j.format = "tiff"
 	default:
-		return errorf(http.StatusBadRequest, "output format %q: want png, jpeg, webp or tiff", f)
+		return refuse(http.StatusBadRequest, "unknown output format (want png, jpeg, webp or tiff)", "output format %q: want png, jpeg, webp or tiff", f)
 	}
 	return nil
 }
@@ -120,10 +131,10 @@ func (j *job) plainSource(s string) error {
 	}
 	src, err := url.PathUnescape(s)
 	if err != nil {
-		return errorf(http.StatusBadRequest, "source: bad percent-encoding: %v", err)
+		return refuse(http.StatusBadRequest, "source: bad percent-encoding", "source: bad percent-encoding: %v", err)
 	}
 	if src == "" {
-		return errorf(http.StatusBadRequest, "source: empty")
+		return refuse(http.StatusBadRequest, "source: empty", "source: empty")
 	}
 	j.source = src
 	return nil
@@ -138,7 +149,7 @@ func (j *job) base64Source(s string) error {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 	if err != nil || len(b) == 0 {
-		return errorf(http.StatusBadRequest, "source: not base64url: %q", s)
+		return refuse(http.StatusBadRequest, "source: not base64url", "source: not base64url: %q", s)
 	}
 	j.source = string(b)
 	return nil
@@ -178,12 +189,13 @@ func (s *signer) check(j job) error {
 		return nil
 	}
 	if j.signature == "" {
-		return errorf(http.StatusForbidden, "missing signature: this server only serves signed URLs")
+		const msg = "missing signature: this server only serves signed URLs"
+		return refuse(http.StatusForbidden, msg, msg)
 	}
 	got, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(j.signature, "="))
 	want, _ := base64.RawURLEncoding.DecodeString(s.sign(j.signed))
 	if err != nil || !hmac.Equal(got, want) {
-		return errorf(http.StatusForbidden, "invalid signature")
+		return refuse(http.StatusForbidden, "invalid signature", "invalid signature")
 	}
 	return nil
 }

@@ -8,6 +8,8 @@
 // The config path comes from -config, else from RESSHIFT_CONFIG; with
 // neither, the built-in defaults (the embedded model on CPU) are used. The
 // log level comes from RESSHIFT_LOG_LEVEL (trace, debug, info, warn, error).
+// The plugin exits by itself when its host process is gone (it polls its
+// parent pid), so a host killed with SIGKILL leaves no plugin running.
 // Logs are hclog JSON lines on stderr, relayed into the host's logger;
 // nothing but go-plugin's handshake is written to stdout. Run by hand, it
 // says that it is a plugin and exits with status 1.
@@ -40,6 +42,7 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "resshift-plugin is a plugin: it is launched by a Go host (plugin.NewHost), not run directly. See docs/plugin.md.")
 		return 1
 	}
+	watchParent(hl) // a host that dies without ending us (SIGKILL) must not leave us behind
 	cfg, err := core.LoadConfig(*cfgPath)
 	if err != nil {
 		hl.Error("load config", "error", err)
