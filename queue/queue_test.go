@@ -1,0 +1,196 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/resshift/resshift/queue"
+)
+
+// TestSingleNode: an embedded single node, one worker; good images are done
+// once, a poison image ends as a failed record after one try, a duplicate
+// input is one job, and submitting the finished batch again does no work.
+func TestSingleNode(t *testing.T) {
+	s := single(t)
+	cfg := queue.Config{AckWait: 5 * time.Second}
+	w, _ := startWorker(t, s.ClientURL(), cfg, queue.WorkerConfig{Name: "w1", Concurrency: 2})
+	_, q := connect(t, s.ClientURL(), cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	its := items(t, 4, 16, 1)
+	dup := its[1]
+	dup.Name = "dup.png"
+	poison := []byte("\x89PNG\r\n\x1a\nthis is not a png at all")
+	its = append(its, dup, queue.Item{Name: "poison.png", Read: func() ([]byte, error) { return poison, nil }})
+
+	m, st, err := q.Submit(ctx, "b1", its, queue.Options{Format: "png"}, queue.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Queued != 5 || st.AlreadyDone != 0 {
+		t.Fatalf("submit: %+v, want 5 queued (6 items, one duplicate)", st)
+	}
+	var last queue.BatchStatus
+	res, err := q.Wait(ctx, m, func(b queue.BatchStatus) { last = b })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Total != 5 || last.Done != 4 || last.Failed != 1 {
+		t.Errorf("status %+v, want 5 total, 4 done, 1 failed", last)
+	}
+	good := &queue.Manifest{Batch: m.Batch, Entries: m.Entries[:5]}
+	checkOutputs(t, q, good, res, 16)
+	bad := res[m.Entries[5].ID]
+	if bad.State != queue.StateFailed || bad.Attempts != 1 || !strings.Contains(bad.Error, "bad input") {
+		t.Errorf("poison record %+v, want failed after 1 attempt naming bad input", bad)
+	}
+	if !eventually(func() bool { st := w.Stats(); return st.Done == 4 && st.Failed == 1 }) || w.Stats().Retried != 0 {
+		t.Errorf("worker stats %+v, want 4 done, 1 failed, 0 retried", w.Stats())
+	}
+	if n := countObjects(t, q, "in/"); n != 0 {
+		t.Errorf("%d input objects left, want 0 (deleted when their job ends)", n)
+	}
+
+	// The same batch again: nothing queued, nothing upscaled, same results.
+	m2, st2, err := q.Submit(ctx, "b1", its, queue.Options{Format: "png"}, queue.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st2.Queued != 0 || st2.AlreadyDone != 4 || st2.Failed != 1 {
+		t.Errorf("resubmit: %+v, want 0 queued, 4 already done, 1 failed", st2)
+	}
+	if _, err := q.Wait(ctx, m2, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A new batch with the same inputs: recorded done at submit, no work either.
+	m3, st3, err := q.Submit(ctx, "b2", its[:4], queue.Options{Format: "png"}, queue.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res3, err := q.Wait(ctx, m3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st3.AlreadyDone != 4 || len(res3) != 4 {
+		t.Errorf("second batch: %+v, %d results, want 4 already done", st3, len(res3))
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := w.Stats(); got.Done != 4 {
+		t.Errorf("worker did %d jobs after the resubmissions, want still 4", got.Done)
+	}
+	// Resume by id: the manifest is stored.
+	mm, err := q.Manifest(ctx, "b1")
+	if err != nil || len(mm.Entries) != 6 {
+		t.Errorf("manifest b1: %v, %v", mm, err)
+	}
+	if _, err := q.Manifest(ctx, "nope"); !errors.Is(err, queue.ErrUnknownBatch) {
+		t.Errorf("unknown batch: %v, want ErrUnknownBatch", err)
+	}
+}
+
+// flaky fails the first attempt of every job with a transient error, then
+// runs the real engine.
+type flaky struct {
+	queue.Upscaler
+	mu   sync.Mutex
+	seen map[int]bool
+}
+
+func (f *flaky) Upscale(ctx context.Context, in []byte, o queue.Options) ([]byte, string, error) {
+	f.mu.Lock()
+	first := !f.seen[len(in)]
+	f.seen[len(in)] = true
+	f.mu.Unlock()
+	if first {
+		return nil, "", errors.New("simulated transient failure (plugin crashed)")
+	}
+	return f.Upscaler.Upscale(ctx, in, o)
+}
+
+// TestTransientRedelivered: a transient error hands the job back; the next
+// delivery stores it. A job that keeps failing transiently ends as failed
+// after MaxAttempts.
+func TestTransientRedelivered(t *testing.T) {
+	s := single(t)
+	cfg := queue.Config{AckWait: 5 * time.Second}
+	nc, q := connect(t, s.ClientURL(), cfg)
+	w := queue.NewWorker(q, nc, &flaky{Upscaler: upscaler(t), seen: map[int]bool{}},
+		queue.WorkerConfig{Name: "flaky", RetryDelay: 50 * time.Millisecond, MaxAttempts: 3})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	wctx, stop := context.WithCancel(ctx)
+	go w.Run(wctx)
+	defer stop()
+
+	m, _, err := q.Submit(ctx, "t1", items(t, 2, 16, 100), queue.Options{}, queue.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := q.Wait(ctx, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutputs(t, q, m, res, 16)
+	for _, r := range res {
+		if r.Attempts != 2 {
+			t.Errorf("job %s: %d attempts, want 2 (one transient failure)", r.ID, r.Attempts)
+		}
+	}
+	if !eventually(func() bool { return w.Stats().Done == 2 }) || w.Stats().Retried != 2 {
+		t.Errorf("stats %+v, want 2 retried, 2 done", w.Stats())
+	}
+}
+
+// TestBadJobs: malformed jobs end as failed records (or are dropped when they
+// name no batch) without retries.
+func TestBadJobs(t *testing.T) {
+	s := single(t)
+	cfg := queue.Config{AckWait: 5 * time.Second}
+	w, _ := startWorker(t, s.ClientURL(), cfg, queue.WorkerConfig{Name: "w"})
+	_, q := connect(t, s.ClientURL(), cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	src := filepath.Join(t.TempDir(), "in.png")
+	if err := os.WriteFile(src, tinyPNG(t, 16, 16, 5), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		job  queue.Job
+		want string
+	}{
+		{"missing input object", queue.Job{ID: "a1", Batch: "bad", Input: "in/none", Output: "out/a1"}, "not found"},
+		{"missing input file", queue.Job{ID: "a2", Batch: "bad", Input: "file:///nonexistent/x.png", Output: "out/a2"}, "not found"},
+		{"http output", queue.Job{ID: "a3", Batch: "bad", Input: queue.FileURL(src), Output: "http://example.com/x"}, "http(s) outputs are not supported"},
+	}
+	m := &queue.Manifest{Batch: "bad"}
+	for _, tc := range tests {
+		if err := q.Publish(ctx, tc.job); err != nil {
+			t.Fatal(err)
+		}
+		m.Entries = append(m.Entries, queue.Entry{Name: tc.name, ID: tc.job.ID})
+	}
+	res, err := q.Wait(ctx, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		r := res[tc.job.ID]
+		if r.State != queue.StateFailed || r.Attempts != 1 || !strings.Contains(r.Error, tc.want) {
+			t.Errorf("%s: %+v, want failed after 1 attempt with %q", tc.name, r, tc.want)
+		}
+	}
+	if !eventually(func() bool { return w.Stats().Failed == 3 }) || w.Stats().Retried != 0 {
+		t.Errorf("stats %+v, want 3 failed, 0 retried", w.Stats())
+	}
+	if err := q.Publish(ctx, queue.Job{ID: "x.y", Batch: "b", Input: "i", Output: "o"}); err == nil {
+		t.Error("publish accepted a job id with a dot")
+	}
+}
