@@ -269,7 +269,7 @@ func (w *Worker) retry(msg jetstream.Msg, log *slog.Logger, attempts int, err er
 // terminate ends a job with a failed record and Term (no redelivery). When
 // the record cannot be written the job is handed back instead.
 func (w *Worker) terminate(ctx context.Context, msg jetstream.Msg, job Job, attempts int, cause error) {
-	w.log.Warn("job failed", "job", job.ID, "batch", job.Batch, "error", cause)
+	w.log.Info("job failed", "job", job.ID, "batch", job.Batch, "error", cause)
 	if job.ID != "" && job.Batch != "" && validToken(job.ID) && validToken(job.Batch) {
 		res := Result{ID: job.ID, Batch: job.Batch, State: StateFailed, Error: cause.Error(), Worker: w.cfg.Name, Attempts: attempts, At: time.Now()}
 		if err := w.publishResult(ctx, res); err != nil {
@@ -290,7 +290,9 @@ func truncate(s string, n int) string {
 }
 
 // publishResult stores the job's result record (deduplicated by job, batch and state).
-func (w *Worker) publishResult(ctx context.Context, res Result) error { return w.q.publishResult(ctx, res) }
+func (w *Worker) publishResult(ctx context.Context, res Result) error {
+	return w.q.publishResult(ctx, res)
+}
 
 // progress announces a job event (best effort).
 func (w *Worker) progress(job Job, event string) {
