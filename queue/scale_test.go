@@ -21,7 +21,7 @@ func TestManyJobs(t *testing.T) {
 		t.Skip("1,000 jobs per case")
 	}
 	const n = 1000
-	its := items(t, n, 16, 10_000)
+	its := items(t, n, 8, 10_000)
 	for _, workers := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
 			s := single(t)

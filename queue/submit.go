@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -62,66 +63,116 @@ type SubmitOptions struct {
 
 func manifestName(batch string) string { return "batch/" + batch + ".json" }
 
+// submitParallel is how many items Submit uploads and queues at once.
+const submitParallel = 8
+
 // Submit uploads the items to the bucket and queues one job per distinct
-// input (the same bytes twice make one job), in the given batch. Inputs whose
-// output is already stored are recorded as done and not queued, so submitting
-// a finished batch again does no work. It stores the manifest first, so a
-// batch interrupted during submission can be submitted again.
+// input (the same bytes twice make one job), in the given batch, several at
+// a time. Inputs whose output is already stored are recorded as done and not
+// queued, so submitting a finished batch again does no work. The manifest is
+// stored last: the batch can be resumed by id (Manifest) once Submit has
+// returned, and submitting an interrupted batch again is safe (jobs are
+// deduplicated by batch and id).
 func (q *Queue) Submit(ctx context.Context, batch string, items []Item, opt Options, so SubmitOptions) (*Manifest, SubmitStats, error) {
 	var st SubmitStats
 	if !validToken(batch) {
 		return nil, st, fmt.Errorf("queue: batch id %q: must be a subject token", batch)
 	}
-	m := &Manifest{Batch: batch, Options: opt, Created: time.Now().UTC()}
-	seen := map[string]bool{}
-	for _, it := range items {
-		data, err := it.Read()
-		if err != nil {
-			return nil, st, fmt.Errorf("queue: read %s: %w", it.Name, err)
-		}
-		id := JobID(data, opt)
-		e := Entry{Name: it.Name, ID: id, Output: "out/" + id}
-		m.Entries = append(m.Entries, e)
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		done, err := q.exists(ctx, e.Output)
-		if err != nil {
-			return nil, st, fmt.Errorf("queue: %s: %w", it.Name, err)
-		}
-		if done {
-			res := Result{ID: id, Batch: batch, State: StateDone, Output: e.Output, Worker: "submit", At: time.Now()}
-			if err := q.publishResult(ctx, res); err != nil {
-				return nil, st, err
+	m := &Manifest{Batch: batch, Options: opt, Created: time.Now().UTC(), Entries: make([]Entry, len(items))}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu   sync.Mutex
+		seen = map[string]bool{}
+		wg   sync.WaitGroup
+		next = make(chan int)
+	)
+	for range min(submitParallel, len(items)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				it := items[i]
+				data, err := it.Read()
+				if err != nil {
+					cancel(fmt.Errorf("queue: read %s: %w", it.Name, err))
+					continue
+				}
+				id := JobID(data, opt)
+				m.Entries[i] = Entry{Name: it.Name, ID: id, Output: "out/" + id}
+				mu.Lock()
+				first := !seen[id]
+				seen[id] = true
+				mu.Unlock()
+				if !first {
+					continue
+				}
+				what, err := q.submitOne(ctx, batch, m.Entries[i], data, opt, so)
+				if err != nil {
+					cancel(fmt.Errorf("queue: %s: %w", it.Name, err))
+					continue
+				}
+				mu.Lock()
+				switch what {
+				case StateDone:
+					st.AlreadyDone++
+				case StateFailed:
+					st.Failed++
+				default:
+					st.Queued++
+				}
+				mu.Unlock()
 			}
-			st.AlreadyDone++
-			continue
+		}()
+	}
+feed:
+	for i := range items {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
 		}
-		if prev, err := q.Result(ctx, batch, id); err != nil {
-			return nil, st, err
-		} else if prev != nil && prev.State == StateFailed && !so.RetryFailed {
-			st.Failed++
-			continue
-		} else if prev != nil && prev.State == StateFailed {
-			if err := q.results.Purge(ctx, jetstream.WithPurgeSubject(q.cfg.ResultSubject(batch, id))); err != nil {
-				return nil, st, fmt.Errorf("queue: clear failed record of %s: %w", it.Name, err)
-			}
-		}
-		job := Job{ID: id, Batch: batch, Input: "in/" + id, Output: e.Output, Options: opt}
-		if _, err := q.obs.PutBytes(ctx, job.Input, data); err != nil {
-			return nil, st, fmt.Errorf("queue: upload %s: %w", it.Name, err)
-		}
-		if err := q.Publish(ctx, job); err != nil {
-			return nil, st, err
-		}
-		st.Queued++
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, st, err
 	}
 	b, _ := json.Marshal(m)
 	if _, err := q.obs.PutBytes(ctx, manifestName(batch), b); err != nil {
 		return nil, st, fmt.Errorf("queue: store manifest: %w", err)
 	}
 	return m, st, nil
+}
+
+// submitOne queues one distinct input unless its output is stored (it then
+// records it done and returns StateDone) or it failed before (StateFailed,
+// unless so.RetryFailed); it returns "" when it queued the job.
+func (q *Queue) submitOne(ctx context.Context, batch string, e Entry, data []byte, opt Options, so SubmitOptions) (string, error) {
+	done, err := q.exists(ctx, e.Output)
+	if err != nil {
+		return "", err
+	}
+	if done {
+		res := Result{ID: e.ID, Batch: batch, State: StateDone, Output: e.Output, Worker: "submit", At: time.Now()}
+		return StateDone, q.publishResult(ctx, res)
+	}
+	prev, err := q.Result(ctx, batch, e.ID)
+	switch {
+	case err != nil:
+		return "", err
+	case prev != nil && prev.State == StateFailed && !so.RetryFailed:
+		return StateFailed, nil
+	case prev != nil && prev.State == StateFailed:
+		if err := q.results.Purge(ctx, jetstream.WithPurgeSubject(q.cfg.ResultSubject(batch, e.ID))); err != nil {
+			return "", fmt.Errorf("clear the failed record: %w", err)
+		}
+	}
+	job := Job{ID: e.ID, Batch: batch, Input: "in/" + e.ID, Output: e.Output, Options: opt}
+	if _, err := q.obs.PutBytes(ctx, job.Input, data); err != nil {
+		return "", fmt.Errorf("upload: %w", err)
+	}
+	return "", q.Publish(ctx, job)
 }
 
 // Publish queues one job whose input is already in place (an object, a file
