@@ -77,6 +77,14 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	if err := qf.check("batch"); err != nil {
 		return err
 	}
+	if qf.url != "" {
+		// The engine runs in the workers, with their configuration.
+		for _, f := range []string{"model", "seed", "sampler", "tile", "overlap", "batch", "threads", "provider", "allow-fallback", "workers", "concurrency", "store"} {
+			if ef.set[f] { // recordSet saw every flag given
+				return usagef("batch", "--%s does not apply with --nats: the workers ('resshift worker') run the engine with their own configuration", f)
+			}
+		}
+	}
 	if err := ef.check("batch"); err != nil {
 		return err
 	}

@@ -90,6 +90,8 @@ func TestBatchWorkerUsage(t *testing.T) {
 		{[]string{"batch", "-o", "out", "--nats", "nats://x", "--resume", "abc", "in"}, "--resume takes no inputs"},
 		{[]string{"batch", "-o", "out", "--workers", "0", "in"}, "--workers 0"},
 		{[]string{"batch", "-o", "out", "--ack-wait", "1ms", "in"}, "--ack-wait 1ms"},
+		{[]string{"batch", "-o", "out", "--nats", "nats://x", "--seed", "3", "in"}, "--seed does not apply with --nats"},
+		{[]string{"batch", "-o", "out", "--nats", "nats://x", "--workers", "2", "in"}, "--workers does not apply with --nats"},
 		{[]string{"worker"}, "--nats URL is required"},
 		{[]string{"worker", "--nats", "nats://x", "--concurrency", "0"}, "--concurrency 0"},
 		{[]string{"worker", "--nats", "nats://x", "img.png"}, "takes no inputs"},
