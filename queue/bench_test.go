@@ -39,7 +39,9 @@ func BenchmarkJobOverhead(b *testing.B) {
 				b.Fatalf("%d results, %v", len(res), err)
 			}
 			var up time.Duration
+			var bytes int
 			for _, r := range res {
+				bytes += r.Bytes
 				if r.State != queue.StateDone {
 					b.Fatalf("job %s: %s %s", r.ID, r.State, r.Error)
 				}
@@ -48,6 +50,7 @@ func BenchmarkJobOverhead(b *testing.B) {
 			n := float64(b.N)
 			b.ReportMetric(ms(up)/n, "upscale-ms/job")
 			b.ReportMetric(ms(wall-up)/n, "queue-ms/job")
+			b.ReportMetric(float64(bytes)/n/1024, "out-KiB/job")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/resshift/resshift/queue"
 )
 
@@ -192,5 +194,33 @@ func TestBadJobs(t *testing.T) {
 	}
 	if err := q.Publish(ctx, queue.Job{ID: "x.y", Batch: "b", Input: "i", Output: "o"}); err == nil {
 		t.Error("publish accepted a job id with a dot")
+	}
+}
+
+// TestOpenKeepsExisting: Open creates missing resources with its config and
+// uses existing ones as they are (an operator's tuning is not undone by the
+// next worker that starts).
+func TestOpenKeepsExisting(t *testing.T) {
+	s := single(t)
+	nc, q := connect(t, s.ClientURL(), queue.Config{AckWait: 7 * time.Second, ObjectTTL: time.Hour})
+	_, q2 := connect(t, s.ClientURL(), queue.Config{AckWait: time.Second})
+	ctx := context.Background()
+	js, _ := jetstream.New(nc)
+	c, err := js.Consumer(ctx, q.Config().Jobs, q.Config().Consumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.CachedInfo().Config.AckWait; got != 7*time.Second {
+		t.Errorf("consumer ack wait %v after a second Open with 1s, want the first 7s", got)
+	}
+	st, err := q2.Objects().Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TTL() != time.Hour {
+		t.Errorf("bucket TTL %v, want 1h", st.TTL())
+	}
+	if _, err := queue.Open(ctx, js, queue.Config{Prefix: "a.b"}); err == nil {
+		t.Error("Open accepted a prefix with a dot")
 	}
 }

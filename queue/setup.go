@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,8 +22,12 @@ type Config struct {
 	// MaxAckPending bounds the jobs in flight over all workers together; each
 	// worker also holds at most its own concurrency (it fetches no more).
 	MaxAckPending int
-	// ResultTTL is how long result records are kept (0 = forever).
+	// ResultTTL is how long result records are kept (default 30 days; < 0 = forever).
 	ResultTTL time.Duration
+	// ObjectTTL is how long inputs, outputs and manifests are kept in the
+	// bucket (0 = until deleted). Workers delete inputs when their job ends;
+	// outputs stay until fetched and expired (see docs/scale-out.md).
+	ObjectTTL time.Duration
 }
 
 // DefaultConfig returns the defaults: prefix "resshift", streams
@@ -86,50 +91,76 @@ type Queue struct {
 	results jetstream.Stream
 }
 
-// Open creates the streams, the bucket and the workers' consumer when they
-// are missing (updating their policies when they exist) and returns a handle.
-// It is idempotent; every worker and submitter calls it.
+// Open returns a handle on the queue's streams, bucket and workers'
+// consumer, creating those that are missing with cfg's policies. Existing
+// ones are used as they are (an operator may have tuned them, for example
+// with the nats CLI): cfg's Replicas, AckWait, MaxAckPending, ResultTTL and
+// ObjectTTL apply only at creation. Every worker and submitter calls Open.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Queue, error) {
 	cfg = cfg.withDefaults()
-	for _, t := range []string{cfg.Prefix} {
-		if !validToken(t) {
-			return nil, fmt.Errorf("queue: prefix %q: must be one subject token", t)
-		}
+	if !validToken(cfg.Prefix) {
+		return nil, fmt.Errorf("queue: prefix %q: must be one subject token", cfg.Prefix)
 	}
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if _, err := stream(ctx, js, jetstream.StreamConfig{
 		Name: cfg.Jobs, Description: "resshift upscale jobs (work queue)",
 		Subjects: []string{cfg.Prefix + ".jobs.>"}, Retention: jetstream.WorkQueuePolicy,
 		Storage: jetstream.FileStorage, Replicas: cfg.Replicas, Duplicates: 10 * time.Minute,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("queue: stream %s: %w", cfg.Jobs, err)
+	}); err != nil {
+		return nil, err
 	}
-	results, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	results, err := stream(ctx, js, jetstream.StreamConfig{
 		Name: cfg.Results, Description: "resshift job results (one record per job and batch)",
 		Subjects: []string{cfg.Prefix + ".results.>"}, Retention: jetstream.LimitsPolicy,
 		MaxMsgsPerSubject: 1, MaxAge: cfg.ResultTTL, Storage: jetstream.FileStorage,
 		Replicas: cfg.Replicas, Duplicates: 10 * time.Minute,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("queue: stream %s: %w", cfg.Results, err)
+		return nil, err
 	}
-	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: cfg.Bucket, Description: "resshift inputs and outputs",
-		Storage: jetstream.FileStorage, Replicas: cfg.Replicas,
-	})
+	obs, err := js.ObjectStore(ctx, cfg.Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		obs, err = js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket: cfg.Bucket, Description: "resshift inputs and outputs",
+			Storage: jetstream.FileStorage, Replicas: cfg.Replicas, TTL: cfg.ObjectTTL,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			obs, err = js.ObjectStore(ctx, cfg.Bucket)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("queue: object store %s: %w", cfg.Bucket, err)
 	}
-	_, err = js.CreateOrUpdateConsumer(ctx, cfg.Jobs, jetstream.ConsumerConfig{
-		Durable: cfg.Consumer, Description: "resshift workers",
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: cfg.AckWait, MaxDeliver: -1,
-		MaxAckPending: cfg.MaxAckPending, FilterSubject: cfg.Prefix + ".jobs.>",
-		Replicas: cfg.Replicas,
-	})
+	_, err = js.Consumer(ctx, cfg.Jobs, cfg.Consumer)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		_, err = js.CreateConsumer(ctx, cfg.Jobs, jetstream.ConsumerConfig{
+			Durable: cfg.Consumer, Description: "resshift workers",
+			AckPolicy: jetstream.AckExplicitPolicy, AckWait: cfg.AckWait, MaxDeliver: -1,
+			MaxAckPending: cfg.MaxAckPending, FilterSubject: cfg.Prefix + ".jobs.>",
+			Replicas: cfg.Replicas,
+		})
+		if errors.Is(err, jetstream.ErrConsumerExists) {
+			_, err = js.Consumer(ctx, cfg.Jobs, cfg.Consumer)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("queue: consumer %s: %w", cfg.Consumer, err)
 	}
 	return &Queue{cfg: cfg, js: js, obs: obs, results: results}, nil
+}
+
+// stream returns the stream sc.Name, creating it when missing.
+func stream(ctx context.Context, js jetstream.JetStream, sc jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.Stream(ctx, sc.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s, err = js.CreateStream(ctx, sc)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			s, err = js.Stream(ctx, sc.Name)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: stream %s: %w", sc.Name, err)
+	}
+	return s, nil
 }
 
 // Config returns the configuration in use (defaults filled in).

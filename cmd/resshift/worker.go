@@ -37,12 +37,14 @@ type queueFlags struct {
 	url      string
 	replicas int
 	ackWait  time.Duration
+	objTTL   time.Duration
 }
 
 func (f *queueFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.url, "nats", "", "NATS server `URL`s, comma separated (nats://host:4222)")
 	fs.IntVar(&f.replicas, "replicas", 1, "replicas of the streams and the bucket when this creates them (3 on a cluster)")
-	fs.DurationVar(&f.ackWait, "ack-wait", 30*time.Second, "a job not acked or marked in progress within this is redelivered")
+	fs.DurationVar(&f.ackWait, "ack-wait", 30*time.Second, "a job not acked or marked in progress within this is redelivered (when this creates the consumer)")
+	fs.DurationVar(&f.objTTL, "object-ttl", 0, "images expire from the object store after this, when this creates the bucket (0 = kept until deleted)")
 }
 
 func (f *queueFlags) check(cmd string) error {
@@ -51,13 +53,15 @@ func (f *queueFlags) check(cmd string) error {
 		return usagef(cmd, "--replicas %d: must be in 1..5", f.replicas)
 	case f.ackWait < 100*time.Millisecond:
 		return usagef(cmd, "--ack-wait %v: must be at least 100ms", f.ackWait)
+	case f.objTTL < 0:
+		return usagef(cmd, "--object-ttl %v: must be >= 0", f.objTTL)
 	}
 	return nil
 }
 
 func (f *queueFlags) config() queue.Config {
 	c := queue.DefaultConfig()
-	c.Replicas, c.AckWait = f.replicas, f.ackWait
+	c.Replicas, c.AckWait, c.ObjectTTL = f.replicas, f.ackWait, f.objTTL
 	return c
 }
 
