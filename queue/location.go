@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -42,15 +43,46 @@ func FileURL(path string) string {
 // errNotFound: the location holds nothing (yet).
 var errNotFound = errors.New("not found")
 
+// access says which locations besides bucket objects may be used: file://
+// paths inside fileRoot (opened through os.Root: no "..", no symlinks
+// leading out) and, with allowHTTP, http(s):// inputs. Both are off by
+// default, because a job names them and a worker should not read or write
+// wherever a publisher asks.
+type access struct {
+	fileRoot  string // absolute; "" = file:// refused
+	allowHTTP bool
+}
+
+// file opens the file root and returns loc's path relative to it.
+func (a access) file(loc string) (*os.Root, string, error) {
+	if a.fileRoot == "" {
+		return nil, "", fmt.Errorf("%w: %s: file:// locations are off on this worker (start it with a file root)", ErrBadInput, loc)
+	}
+	p, err := filePath(loc)
+	if err != nil {
+		return nil, "", err
+	}
+	rel, err := filepath.Rel(a.fileRoot, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return nil, "", fmt.Errorf("%w: %s: outside the worker's file root %s", ErrBadInput, loc, a.fileRoot)
+	}
+	r, err := os.OpenRoot(a.fileRoot)
+	if err != nil {
+		return nil, "", fmt.Errorf("file root: %w", err)
+	}
+	return r, rel, nil
+}
+
 // read returns the bytes at loc. A missing input or one too large is ErrBadInput.
-func (q *Queue) read(ctx context.Context, loc string) ([]byte, error) {
+func (q *Queue) read(ctx context.Context, a access, loc string) ([]byte, error) {
 	switch {
 	case isFileURL(loc):
-		p, err := filePath(loc)
+		r, rel, err := a.file(loc)
 		if err != nil {
 			return nil, err
 		}
-		f, err := os.Open(p)
+		defer r.Close()
+		f, err := r.Open(rel)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: input %s: %w", ErrBadInput, loc, errNotFound)
 		}
@@ -60,6 +92,9 @@ func (q *Queue) read(ctx context.Context, loc string) ([]byte, error) {
 		defer f.Close()
 		return readLimited(f, loc)
 	case isHTTPURL(loc):
+		if !a.allowHTTP {
+			return nil, fmt.Errorf("%w: input %s: http(s) inputs are off on this worker", ErrBadInput, loc)
+		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc, nil)
 		if err != nil {
 			return nil, fmt.Errorf("%w: input %s: %v", ErrBadInput, loc, err)
@@ -103,13 +138,17 @@ func readLimited(r io.Reader, loc string) ([]byte, error) {
 }
 
 // exists reports whether an output is stored at loc.
-func (q *Queue) exists(ctx context.Context, loc string) (bool, error) {
-	if isFileURL(loc) {
-		p, err := filePath(loc)
+func (q *Queue) exists(ctx context.Context, a access, loc string) (bool, error) {
+	switch {
+	case isHTTPURL(loc):
+		return false, nil // refused by write
+	case isFileURL(loc):
+		r, rel, err := a.file(loc)
 		if err != nil {
 			return false, err
 		}
-		_, err = os.Stat(p)
+		defer r.Close()
+		_, err = r.Stat(rel)
 		if errors.Is(err, fs.ErrNotExist) {
 			return false, nil
 		}
@@ -124,7 +163,7 @@ func (q *Queue) exists(ctx context.Context, loc string) (bool, error) {
 
 // write stores data at loc: an object, or a file written atomically
 // (temporary file in the same folder, then rename).
-func (q *Queue) write(ctx context.Context, loc string, data []byte) error {
+func (q *Queue) write(ctx context.Context, a access, loc string, data []byte) error {
 	if isHTTPURL(loc) {
 		return fmt.Errorf("%w: output %s: http(s) outputs are not supported; use an object name or file://", ErrBadInput, loc)
 	}
@@ -134,14 +173,16 @@ func (q *Queue) write(ctx context.Context, loc string, data []byte) error {
 		}
 		return nil
 	}
-	p, err := filePath(loc)
+	r, rel, err := a.file(loc)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	defer r.Close()
+	if err := r.MkdirAll(filepath.Dir(rel), 0o755); err != nil {
 		return fmt.Errorf("output %s: %w", loc, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*")
+	tmp := filepath.Join(filepath.Dir(rel), fmt.Sprintf(".%s.tmp-%d-%d", filepath.Base(rel), os.Getpid(), time.Now().UnixNano()))
+	f, err := r.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("output %s: %w", loc, err)
 	}
@@ -153,10 +194,10 @@ func (q *Queue) write(ctx context.Context, loc string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), p)
+		err = r.Rename(tmp, rel)
 	}
 	if err != nil {
-		os.Remove(f.Name())
+		r.Remove(tmp)
 		return fmt.Errorf("output %s: %w", loc, err)
 	}
 	return nil

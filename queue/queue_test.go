@@ -150,50 +150,83 @@ func TestTransientRedelivered(t *testing.T) {
 	}
 }
 
-// TestBadJobs: malformed jobs end as failed records (or are dropped when they
-// name no batch) without retries.
-func TestBadJobs(t *testing.T) {
-	s := single(t)
-	cfg := queue.Config{AckWait: 5 * time.Second}
-	w, _ := startWorker(t, s.ClientURL(), cfg, queue.WorkerConfig{Name: "w"})
-	_, q := connect(t, s.ClientURL(), cfg)
+// TestLocations: jobs naming files and URLs instead of objects. Inside the
+// worker's file root a file:// input and output work (the output is written
+// atomically, and a second job for it is skipped); everything else — missing
+// inputs, paths outside the root, http(s) when not allowed, http outputs —
+// ends as a failed record after one try.
+func TestLocations(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "in.png"), tinyPNG(t, 16, 16, 5), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "secret.png")
+	os.WriteFile(outside, tinyPNG(t, 16, 16, 6), 0o644)
+	in := queue.FileURL(filepath.Join(root, "in.png"))
+	tests := []struct {
+		name     string
+		fileRoot string // the worker's
+		job      queue.Job
+		want     string // "" = done
+	}{
+		{"file in, file out", root, queue.Job{ID: "f1", Input: in, Output: queue.FileURL(filepath.Join(root, "out", "in_x4.png"))}, ""},
+		{"same output again: skipped", root, queue.Job{ID: "f2", Input: in, Output: queue.FileURL(filepath.Join(root, "out", "in_x4.png"))}, ""},
+		{"file in, object out", root, queue.Job{ID: "f3", Input: in, Output: "out/f3"}, ""},
+		{"missing input object", root, queue.Job{ID: "a1", Input: "in/none", Output: "out/a1"}, "not found"},
+		{"missing input file", root, queue.Job{ID: "a2", Input: queue.FileURL(filepath.Join(root, "none.png")), Output: "out/a2"}, "not found"},
+		{"input outside the root", root, queue.Job{ID: "a3", Input: queue.FileURL(outside), Output: "out/a3"}, "outside the worker's file root"},
+		{"output outside the root", root, queue.Job{ID: "a4", Input: in, Output: "file://" + root + "/../x.png"}, "outside the worker's file root"},
+		{"files off", "", queue.Job{ID: "a5", Input: in, Output: "out/a5"}, "file:// locations are off"},
+		{"http input off", root, queue.Job{ID: "a6", Input: "http://127.0.0.1:1/x.png", Output: "out/a6"}, "http(s) inputs are off"},
+		{"http output", root, queue.Job{ID: "a7", Input: in, Output: "http://example.com/x"}, "http(s) outputs are not supported"},
+		{"not a file URL", root, queue.Job{ID: "a8", Input: "file://host/x.png", Output: "out/a8"}, "not a file:///absolute/path URL"},
+	}
+	servers := map[string]*queue.Queue{}
+	workers := map[string]*queue.Worker{}
+	for _, fr := range []string{root, ""} {
+		s := single(t)
+		cfg := queue.Config{AckWait: 5 * time.Second}
+		workers[fr], _ = startWorker(t, s.ClientURL(), cfg, queue.WorkerConfig{Name: "w", FileRoot: fr})
+		_, servers[fr] = connect(t, s.ClientURL(), cfg)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	src := filepath.Join(t.TempDir(), "in.png")
-	if err := os.WriteFile(src, tinyPNG(t, 16, 16, 5), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		job  queue.Job
-		want string
-	}{
-		{"missing input object", queue.Job{ID: "a1", Batch: "bad", Input: "in/none", Output: "out/a1"}, "not found"},
-		{"missing input file", queue.Job{ID: "a2", Batch: "bad", Input: "file:///nonexistent/x.png", Output: "out/a2"}, "not found"},
-		{"http output", queue.Job{ID: "a3", Batch: "bad", Input: queue.FileURL(src), Output: "http://example.com/x"}, "http(s) outputs are not supported"},
-	}
-	m := &queue.Manifest{Batch: "bad"}
 	for _, tc := range tests {
-		if err := q.Publish(ctx, tc.job); err != nil {
-			t.Fatal(err)
-		}
-		m.Entries = append(m.Entries, queue.Entry{Name: tc.name, ID: tc.job.ID})
+		t.Run(tc.name, func(t *testing.T) {
+			q := servers[tc.fileRoot]
+			tc.job.Batch = "loc"
+			if err := q.Publish(ctx, tc.job); err != nil {
+				t.Fatal(err)
+			}
+			res, err := q.Wait(ctx, &queue.Manifest{Batch: "loc", Entries: []queue.Entry{{ID: tc.job.ID}}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := res[tc.job.ID]
+			switch {
+			case tc.want == "" && r.State != queue.StateDone:
+				t.Fatalf("%+v, want done", r)
+			case tc.want != "" && (r.State != queue.StateFailed || r.Attempts != 1 || !strings.Contains(r.Error, tc.want)):
+				t.Fatalf("%+v, want failed after 1 attempt with %q", r, tc.want)
+			}
+		})
 	}
-	res, err := q.Wait(ctx, m, nil)
-	if err != nil {
-		t.Fatal(err)
+	img, err := os.ReadFile(filepath.Join(root, "out", "in_x4.png"))
+	if err != nil || len(img) == 0 {
+		t.Fatalf("file output: %v", err)
 	}
-	for _, tc := range tests {
-		r := res[tc.job.ID]
-		if r.State != queue.StateFailed || r.Attempts != 1 || !strings.Contains(r.Error, tc.want) {
-			t.Errorf("%s: %+v, want failed after 1 attempt with %q", tc.name, r, tc.want)
-		}
+	if tmp, _ := filepath.Glob(filepath.Join(root, "out", ".*")); len(tmp) != 0 {
+		t.Errorf("temporary files left: %v", tmp)
 	}
-	if !eventually(func() bool { return w.Stats().Failed == 3 }) || w.Stats().Retried != 0 {
-		t.Errorf("stats %+v, want 3 failed, 0 retried", w.Stats())
+	if _, err := os.Stat(filepath.Join(filepath.Dir(root), "x.png")); err == nil {
+		t.Error("a file was written outside the root")
 	}
-	if err := q.Publish(ctx, queue.Job{ID: "x.y", Batch: "b", Input: "i", Output: "o"}); err == nil {
-		t.Error("publish accepted a job id with a dot")
+	st := workers[root].Stats()
+	if !eventually(func() bool { return workers[root].Stats().Failed == 7 }) || st.Done != 2 || st.Skipped != 1 || st.Retried != 0 {
+		t.Errorf("worker stats %+v, want 2 done, 1 skipped, 7 failed, 0 retried", workers[root].Stats())
+	}
+	if _, err := os.Stat(outside); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -149,7 +149,7 @@ feed:
 // records it done and returns StateDone) or it failed before (StateFailed,
 // unless so.RetryFailed); it returns "" when it queued the job.
 func (q *Queue) submitOne(ctx context.Context, batch string, e Entry, data []byte, opt Options, so SubmitOptions) (string, error) {
-	done, err := q.exists(ctx, e.Output)
+	done, err := q.exists(ctx, access{}, e.Output)
 	if err != nil {
 		return "", err
 	}

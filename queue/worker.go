@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,13 @@ type WorkerConfig struct {
 	// context is cancelled; jobs still running then are handed back (Nak) at
 	// once (default 2 minutes).
 	DrainTimeout time.Duration
-	Log          *slog.Logger
+	// FileRoot, when set, lets jobs name file:// inputs and outputs inside
+	// this folder (a shared filesystem); file:// locations are refused otherwise.
+	FileRoot string
+	// AllowHTTP lets jobs name http(s):// inputs (off: a job must not make the
+	// worker fetch arbitrary URLs from inside its network).
+	AllowHTTP bool
+	Log       *slog.Logger
 }
 
 // WorkerStats count what a worker did.
@@ -42,11 +49,12 @@ type WorkerStats struct {
 
 // Worker pulls jobs from the queue and runs them through an Upscaler.
 type Worker struct {
-	q   *Queue
-	nc  *nats.Conn
-	up  Upscaler
-	cfg WorkerConfig
-	log *slog.Logger
+	q      *Queue
+	nc     *nats.Conn
+	up     Upscaler
+	cfg    WorkerConfig
+	log    *slog.Logger
+	access access
 
 	done, failed, skipped, retried atomic.Int64
 }
@@ -74,7 +82,11 @@ func NewWorker(q *Queue, nc *nats.Conn, up Upscaler, cfg WorkerConfig) *Worker {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Worker{q: q, nc: nc, up: up, cfg: cfg, log: log.With("worker", cfg.Name)}
+	acc := access{allowHTTP: cfg.AllowHTTP}
+	if cfg.FileRoot != "" {
+		acc.fileRoot, _ = filepath.Abs(cfg.FileRoot)
+	}
+	return &Worker{q: q, nc: nc, up: up, cfg: cfg, log: log.With("worker", cfg.Name), access: acc}
 }
 
 // Stats returns the counters so far.
@@ -170,8 +182,8 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 
 	// Idempotency: an output already stored means the job was done (by us
 	// before a lost ack, or by another batch): record it and ack, no work.
-	if ok, err := w.q.exists(ctx, job.Output); err != nil {
-		w.retry(msg, log, attempts, fmt.Errorf("check output: %w", err))
+	if ok, err := w.q.exists(ctx, w.access, job.Output); err != nil {
+		w.fail(ctx, msg, log, job, attempts, fmt.Errorf("check output: %w", err))
 		return
 	} else if ok {
 		res := Result{ID: job.ID, Batch: job.Batch, State: StateDone, Output: job.Output, Worker: w.cfg.Name, Attempts: attempts, At: time.Now()}
@@ -205,7 +217,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		}
 	}()
 
-	in, err := w.q.read(ctx, job.Input)
+	in, err := w.q.read(ctx, w.access, job.Input)
 	if err != nil {
 		w.fail(ctx, msg, log, job, attempts, err)
 		return
@@ -217,7 +229,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		w.fail(ctx, msg, log, job, attempts, err)
 		return
 	}
-	if err := w.q.write(ctx, job.Output, out); err != nil {
+	if err := w.q.write(ctx, w.access, job.Output, out); err != nil {
 		w.fail(ctx, msg, log, job, attempts, err)
 		return
 	}

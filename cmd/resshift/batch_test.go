@@ -96,6 +96,7 @@ func TestBatchWorkerUsage(t *testing.T) {
 		{[]string{"worker", "--nats", "nats://x", "--concurrency", "0"}, "--concurrency 0"},
 		{[]string{"worker", "--nats", "nats://x", "img.png"}, "takes no inputs"},
 		{[]string{"worker", "--nats", "nats://x", "--replicas", "7"}, "--replicas 7"},
+		{[]string{"worker", "--nats", "nats://x", "--file-root", "/nonexistent/dir"}, "--file-root /nonexistent/dir: not a folder"},
 	}
 	for _, tc := range tests {
 		r := runInProcess(t, tc.args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -19,7 +20,8 @@ const workerUsage = `Usage: resshift worker --nats URL [flags]
 Pulls upscale jobs from a NATS JetStream queue (see docs/scale-out.md) and
 runs them on one engine (CPU or GPU: --provider / the config's runtime
 section), at most --concurrency at a time. Inputs and outputs live in the
-JetStream object store (or at file:// paths every worker reaches).
+JetStream object store; jobs may name file:// paths inside --file-root (a
+shared filesystem) and, with --allow-http, http(s):// inputs.
 
 A job whose input is bad (not an image, too large, bad options) ends with a
 failed record after one try; other failures are retried with a growing delay
@@ -96,6 +98,8 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	maxAttempts := fs.Int("max-attempts", 5, "deliveries of a job before a transient failure becomes a failed record")
 	drain := fs.Duration("drain", 2*time.Minute, "on SIGTERM, how long running jobs may take to finish")
 	name := fs.String("name", "", "worker `name` in result records (default host:pid)")
+	fileRoot := fs.String("file-root", "", "let jobs name file:// inputs and outputs inside this `folder` (a shared filesystem; default: refused)")
+	allowHTTP := fs.Bool("allow-http", false, "let jobs name http(s):// inputs (default: refused)")
 	rest, err := parse(e, fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -113,6 +117,11 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	}
 	if err := qf.check("worker"); err != nil {
 		return err
+	}
+	if *fileRoot != "" {
+		if fi, err := os.Stat(*fileRoot); err != nil || !fi.IsDir() {
+			return usagef("worker", "--file-root %s: not a folder", *fileRoot)
+		}
 	}
 	if err := ef.check("worker"); err != nil {
 		return err
@@ -141,7 +150,7 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	}
 	defer nc.Close()
 	w := queue.NewWorker(q, nc, up, queue.WorkerConfig{Name: *name, Concurrency: *concurrency,
-		MaxAttempts: *maxAttempts, DrainTimeout: *drain, Log: e.log})
+		MaxAttempts: *maxAttempts, DrainTimeout: *drain, FileRoot: *fileRoot, AllowHTTP: *allowHTTP, Log: e.log})
 	fmt.Fprintf(e.stderr, "resshift worker: pulling jobs from %s (concurrency %d, %s)\n", qf.url, *concurrency, providerName(eng))
 	err = w.Run(ctx)
 	nc.Drain()
