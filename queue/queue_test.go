@@ -257,3 +257,34 @@ func TestOpenKeepsExisting(t *testing.T) {
 		t.Error("Open accepted a prefix with a dot")
 	}
 }
+
+// TestMalformedMessage: a message on the jobs subject that is not a job is
+// terminated after one delivery (there is no batch to record it in).
+func TestMalformedMessage(t *testing.T) {
+	s := single(t)
+	cfg := queue.Config{AckWait: time.Second}
+	w, _ := startWorker(t, s.ClientURL(), cfg, queue.WorkerConfig{Name: "w"})
+	nc, q := connect(t, s.ClientURL(), cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	js, _ := jetstream.New(nc)
+	for _, body := range []string{"not json", `{"id":"x"}`} {
+		if _, err := js.Publish(ctx, q.Config().JobSubject("junk"), []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !eventually(func() bool { return w.Stats().Failed == 2 }) {
+		t.Fatalf("stats %+v, want 2 failed", w.Stats())
+	}
+	st, err := js.Stream(ctx, q.Config().Jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(func() bool { i, err := st.Info(ctx); return err == nil && i.State.Msgs == 0 }) {
+		t.Error("terminated messages are still in the work queue")
+	}
+	time.Sleep(1500 * time.Millisecond) // past AckWait: nothing comes back
+	if st := w.Stats(); st.Failed != 2 || st.Retried != 0 {
+		t.Errorf("stats %+v after the ack wait, want still 2 failed, 0 retried", st)
+	}
+}

@@ -183,6 +183,7 @@ type batchRun struct {
 	bad                                         []badInput
 	srcs                                        map[string]string // output name → input path
 	drawn                                       bool
+	lastLine                                    time.Time // last progress line (not a terminal)
 }
 
 // outputName is NAME_x4.EXT for src: the --format's extension, else the
@@ -293,9 +294,17 @@ func (b *batchRun) label(name string) string {
 	return name
 }
 
-// progress redraws the overall progress on a terminal.
+// progress shows the overall progress: a bar redrawn on a terminal,
+// otherwise a line every 10 seconds (for logs).
 func (b *batchRun) progress(s queue.BatchStatus) {
-	if b.quiet || !b.e.tty || s.Total == 0 {
+	if b.quiet || s.Total == 0 {
+		return
+	}
+	if !b.e.tty {
+		if time.Since(b.lastLine) >= 10*time.Second && !s.Finished() {
+			b.lastLine = time.Now()
+			fmt.Fprintf(b.e.stderr, "resshift batch: %d/%d jobs, %d failed, %s\n", s.Done+s.Failed, s.Total, s.Failed, elapsed(time.Since(b.start)))
+		}
 		return
 	}
 	f := float64(s.Done+s.Failed) / float64(s.Total)
