@@ -21,6 +21,7 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/queue"
+	"github.com/resshift/resshift/queue/embedded"
 	qengine "github.com/resshift/resshift/queue/engine"
 )
 
@@ -100,7 +101,7 @@ func tinyPNG(t testing.TB, w, h, seed int) []byte {
 // single starts a one-node embedded server in a temporary folder.
 func single(t testing.TB) *server.Server {
 	t.Helper()
-	s, err := queue.StartServer(queue.ServerConfig{StoreDir: t.TempDir()})
+	s, err := embedded.Start(embedded.Config{StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/resshift/resshift/queue"
+	"github.com/resshift/resshift/queue/embedded"
 )
 
 // TestManyJobs: 1,000 tiny jobs over 1, 2 and 4 workers on one embedded
@@ -114,9 +115,9 @@ func cluster(t *testing.T) ([]*server.Server, string) {
 		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", ports[len(ports)-1]))
 	}
 	for i := range 3 {
-		cfg := queue.ServerConfig{StoreDir: t.TempDir(), Name: fmt.Sprintf("n%d", i+1), Cluster: "resshift-test",
+		cfg := embedded.Config{StoreDir: t.TempDir(), Name: fmt.Sprintf("n%d", i+1), Cluster: "resshift-test",
 			ClusterPort: ports[i], Routes: routes}
-		s, err := queue.StartServer(cfg)
+		s, err := embedded.Start(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/queue"
+	"github.com/resshift/resshift/queue/embedded"
 	qengine "github.com/resshift/resshift/queue/engine"
 )
 
@@ -105,7 +106,7 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 		if dir == "" {
 			dir = filepath.Join(*out, ".resshift-queue")
 		}
-		srv, err := queue.StartServer(queue.ServerConfig{StoreDir: dir})
+		srv, err := embedded.Start(embedded.Config{StoreDir: dir})
 		if err != nil {
 			return err
 		}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/resshift/resshift/core/imageio"
-	"github.com/resshift/resshift/queue"
+	"github.com/resshift/resshift/queue/embedded"
 )
 
 // TestBatchEmbedded runs `resshift batch` with its embedded NATS server and
@@ -110,7 +110,7 @@ func TestBatchWorkerUsage(t *testing.T) {
 // only submits and prints the batch id; a `resshift worker` process does the
 // work; `batch --resume ID` waits for it and writes the outputs.
 func TestBatchDetachResume(t *testing.T) {
-	srv, err := queue.StartServer(queue.ServerConfig{StoreDir: t.TempDir()})
+	srv, err := embedded.Start(embedded.Config{StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/queue"
+	"github.com/resshift/resshift/queue/embedded"
 	qengine "github.com/resshift/resshift/queue/engine"
 )
 
@@ -44,7 +45,7 @@ func post(t *testing.T, base, path string) reply {
 // pointwise test model) does the work; GET /jobs/<id> follows the job and
 // /jobs/<id>/result returns the image.
 func TestServerAsyncJobs(t *testing.T) {
-	ns, err := queue.StartServer(queue.ServerConfig{StoreDir: t.TempDir()})
+	ns, err := embedded.Start(embedded.Config{StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,8 @@
-package queue
+// Package embedded starts a NATS server with JetStream inside the process:
+// the single node of `resshift batch` without --nats, and the nodes of the
+// queue tests (one node or a cluster). It is separate from queue so that
+// clients of the queue do not link the server.
+package embedded
 
 import (
 	"errors"
@@ -9,8 +13,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// ServerConfig configures an embedded NATS server with JetStream.
-type ServerConfig struct {
+// Config configures an embedded NATS server with JetStream.
+type Config struct {
 	StoreDir string // JetStream storage directory (required)
 	Host     string // client listen host (default 127.0.0.1)
 	Port     int    // client port; 0 picks a free one
@@ -21,12 +25,12 @@ type ServerConfig struct {
 	Routes      []string // nats-route://host:port of other nodes (a seed is enough)
 }
 
-// StartServer starts an embedded NATS server with JetStream on cfg.StoreDir
+// Start starts an embedded NATS server with JetStream on cfg.StoreDir
 // and waits until it accepts clients (and, in a cluster, until it has routes).
 // Stop it with Shutdown (then WaitForShutdown).
-func StartServer(cfg ServerConfig) (*server.Server, error) {
+func Start(cfg Config) (*server.Server, error) {
 	if cfg.StoreDir == "" {
-		return nil, errors.New("queue: embedded server: no store directory")
+		return nil, errors.New("embedded: no store directory")
 	}
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
@@ -41,7 +45,7 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 	}
 	if cfg.Cluster != "" {
 		if cfg.Name == "" {
-			return nil, errors.New("queue: embedded server: a cluster node needs a name")
+			return nil, errors.New("embedded: a cluster node needs a name")
 		}
 		cp := cfg.ClusterPort
 		if cp == 0 {
@@ -51,19 +55,19 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 		for _, r := range cfg.Routes {
 			u, err := url.Parse(r)
 			if err != nil {
-				return nil, fmt.Errorf("queue: embedded server: route %q: %w", r, err)
+				return nil, fmt.Errorf("embedded: route %q: %w", r, err)
 			}
 			opts.Routes = append(opts.Routes, u)
 		}
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {
-		return nil, fmt.Errorf("queue: embedded server: %w", err)
+		return nil, fmt.Errorf("embedded: %w", err)
 	}
 	go s.Start()
 	if !s.ReadyForConnections(30 * time.Second) {
 		s.Shutdown()
-		return nil, errors.New("queue: embedded server: not ready after 30 s")
+		return nil, errors.New("embedded: not ready after 30 s")
 	}
 	return s, nil
 }
