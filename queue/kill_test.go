@@ -117,7 +117,7 @@ func TestWorkerSignalled(t *testing.T) {
 			if info.State.Msgs != 3 {
 				t.Errorf("%d result records, want 3", info.State.Msgs)
 			}
-			if n := countObjects(t, q, "out/"); n != 3 {
+			if n := countObjects(t, q, m, "out/"); n != 3 {
 				t.Errorf("%d output objects, want 3", n)
 			}
 			for _, e := range m.Entries[1:] {

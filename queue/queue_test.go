@@ -56,7 +56,7 @@ func TestSingleNode(t *testing.T) {
 	if !eventually(func() bool { st := w.Stats(); return st.Done == 4 && st.Failed == 1 }) || w.Stats().Retried != 0 {
 		t.Errorf("worker stats %+v, want 4 done, 1 failed, 0 retried", w.Stats())
 	}
-	if n := countObjects(t, q, "in/"); n != 0 {
+	if n := countObjects(t, q, m, "in/"); n != 0 {
 		t.Errorf("%d input objects left, want 0 (deleted when their job ends)", n)
 	}
 

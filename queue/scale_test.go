@@ -61,10 +61,10 @@ func TestManyJobs(t *testing.T) {
 			if len(res) != n {
 				t.Fatalf("%d results, want %d", len(res), n)
 			}
-			if got := countObjects(t, q, "out/"); got != n {
+			if got := countObjects(t, q, m, "out/"); got != n {
 				t.Errorf("%d output objects, want %d", got, n)
 			}
-			if got := countObjects(t, q, "in/"); got != 0 {
+			if got := countObjects(t, q, m, "in/"); got != 0 {
 				t.Errorf("%d input objects left, want 0", got)
 			}
 			sum := int64(0)
@@ -194,7 +194,7 @@ func TestClusterNodeKilled(t *testing.T) {
 		t.Fatal("the batch finished before a node was shut down")
 	}
 	checkOutputs(t, q, m, res, 16)
-	if got := countObjects(t, q, "out/"); got != n {
+	if got := countObjects(t, q, m, "out/"); got != n {
 		t.Errorf("%d output objects, want %d", got, n)
 	}
 	var done int64

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -287,18 +288,7 @@ func (q *Queue) Wait(ctx context.Context, m *Manifest, progress func(BatchStatus
 	defer it.Stop()
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
-	for !st.Finished() {
-		msg, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return results, ctx.Err()
-			}
-			return results, fmt.Errorf("queue: follow results of %s: %w", m.Batch, err)
-		}
-		var r Result
-		if json.Unmarshal(msg.Data(), &r) != nil || !want[r.ID] {
-			continue
-		}
+	record := func(r Result) {
 		if prev, ok := results[r.ID]; ok {
 			if prev.State == StateFailed {
 				st.Failed--
@@ -316,5 +306,61 @@ func (q *Queue) Wait(ctx context.Context, m *Manifest, progress func(BatchStatus
 			progress(st)
 		}
 	}
+	for !st.Finished() {
+		msg, err := it.Next(jetstream.NextMaxWait(waitPoll))
+		if errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+			// Nothing new for a while: when few jobs are left, read their
+			// records directly too (a safety net should the follower stall).
+			if err := q.pollMissing(ctx, m.Batch, want, results, record); err != nil {
+				return results, err
+			}
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return results, ctx.Err()
+			}
+			return results, fmt.Errorf("queue: follow results of %s: %w", m.Batch, err)
+		}
+		var r Result
+		if json.Unmarshal(msg.Data(), &r) != nil || !want[r.ID] {
+			continue
+		}
+		if prev, ok := results[r.ID]; ok && prev.State == r.State {
+			continue
+		}
+		record(r)
+	}
 	return results, nil
+}
+
+// waitPoll is how long Wait follows the results before it also polls the
+// records of the jobs still missing (when at most maxPoll are).
+const (
+	waitPoll = 10 * time.Second
+	maxPoll  = 1024
+)
+
+// pollMissing reads the record of every wanted job without one, when there
+// are at most maxPoll of them, and passes those it finds to record.
+func (q *Queue) pollMissing(ctx context.Context, batch string, want map[string]bool, have map[string]Result, record func(Result)) error {
+	if len(want)-len(have) > maxPoll {
+		return nil
+	}
+	for id := range want {
+		if _, ok := have[id]; ok {
+			continue
+		}
+		r, err := q.Result(ctx, batch, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		if r != nil {
+			record(*r)
+		}
+	}
+	return nil
 }
