@@ -5,6 +5,8 @@
 //	resshift info [--json]              model pack, provider and schedule
 //	resshift bench [flags]              time the engine on a synthetic image
 //	resshift eval --hr DIR --lr DIR     PSNR-Y / SSIM-Y against a benchmark set
+//	resshift worker --nats URL          pull upscale jobs from a JetStream queue
+//	resshift batch -o OUT INPUT...      upscale many images through the job queue
 //	resshift version                    versions of resshift, ONNX Runtime, libvips
 //
 // Exit status: 0 on success, 1 when something failed (a file, the model, the
@@ -61,6 +63,8 @@ func commands() []command {
 		{"info", "show the model pack, provider, ONNX Runtime and the diffusion schedule", runInfo},
 		{"bench", "time the engine on a synthetic (or given) image", runBench},
 		{"eval", "measure PSNR-Y / SSIM-Y against a benchmark set (HR and LR folders)", runEval},
+		{"worker", "pull upscale jobs from a NATS JetStream queue (docs/scale-out.md)", runWorker},
+		{"batch", "upscale many images through the job queue (embedded NATS or --nats URL)", runBatch},
 		{"version", "print the versions of resshift, ONNX Runtime and libvips", runVersion},
 		{"help", "show help for a command", nil},
 	}

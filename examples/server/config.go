@@ -24,6 +24,7 @@ type Config struct {
 	Source   SourceConfig   `toml:"source"`
 	Limits   LimitsConfig   `toml:"limits"`
 	Security SecurityConfig `toml:"security"`
+	Queue    QueueConfig    `toml:"queue"` // async /jobs endpoints (async.go)
 }
 
 // PluginConfig locates the resshift plugin and its engine config. Relative
@@ -197,5 +198,6 @@ func (c Config) Validate() error {
 	if _, err := hex.DecodeString(s.Salt); err != nil {
 		bad("security.salt", "not hex: %v", err)
 	}
+	errs = append(errs, c.Queue.validate()...)
 	return errors.Join(errs...)
 }

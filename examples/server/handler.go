@@ -41,12 +41,19 @@ func newServer(cfg Config, host *plugin.Host, scale int, src *sources, sign *sig
 		idPrefix: strconv.FormatInt(time.Now().UnixNano()%(1<<24), 36)}
 }
 
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
+// begin starts a response: a new request id, and the headers every response
+// carries (nosniff, X-Request-Id). Used by every route, async ones included.
+func (s *server) begin(w http.ResponseWriter) (*statusWriter, string) {
 	id := fmt.Sprintf("%s-%d", s.idPrefix, s.ids.Add(1))
 	sw := &statusWriter{ResponseWriter: w}
 	sw.Header().Set("X-Content-Type-Options", "nosniff") // on every response
 	sw.Header().Set("X-Request-Id", id)
+	return sw, id
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw, id := s.begin(w)
 	defer func() {
 		s.log.Info("request", "id", id, "method", r.Method, "path", r.URL.EscapedPath(), "status", sw.status,
 			"bytes", sw.bytes, "elapsed", time.Since(start).Round(time.Microsecond))

@@ -11,6 +11,8 @@
 //	GET /<signature>/sr:4/<base64url("https://example.com/cat.jpg")>.png
 //	GET /sr:4/plain/photos/cat.jpg          (unsigned servers only)
 //	GET /health
+//	POST /jobs/<signature>/sr:4/plain/...   with [queue] nats set: 202 and a job id (async.go)
+//	GET /jobs/<id>, GET /jobs/<id>/result
 //
 // With security.key and security.salt set, <signature> is
 // base64url(HMAC-SHA256(key, salt + "/sr:4/plain/...")); otherwise it is not
@@ -100,7 +102,18 @@ func serve(cfgPath string, log *slog.Logger) error {
 	}
 	h := newServer(cfg, host, info.Scale, src, sign, log)
 	calibrate(host, h.cost, cfg.Plugin.StartTimeout, log)
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	var handler http.Handler = h
+	if cfg.Queue.NATS != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		aj, err := newAsyncJobs(ctx, cfg.Queue, h)
+		cancel()
+		if err != nil {
+			return err
+		}
+		defer aj.Close()
+		handler = aj.routes(h)
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		WriteTimeout: cfg.Limits.RequestTimeout + 30*time.Second}
 	log.Info("listening", "addr", ln.Addr().String(), "model", info.Model, "scale", info.Scale,
 		"workers", cfg.Limits.Workers, "queue", cfg.Limits.Queue, "signed", sign.key != nil,

@@ -1,0 +1,72 @@
+// Package engine adapts core.Engine to queue.Upscaler: the only place where
+// the job queue meets the engine (and cgo).
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/resshift/resshift/core"
+	"github.com/resshift/resshift/queue"
+)
+
+// Upscaler runs queue jobs on a core.Engine with fixed sampling options.
+type Upscaler struct {
+	eng *core.Engine
+	opt core.Options
+}
+
+// New returns an Upscaler over eng with the per-call options opt (start from
+// eng.Options()); opt.Progress is ignored. It checks opt against the model.
+func New(eng *core.Engine, opt core.Options) (*Upscaler, error) {
+	opt.Progress = nil
+	if err := eng.CheckOptions(opt); err != nil {
+		return nil, err
+	}
+	return &Upscaler{eng: eng, opt: opt}, nil
+}
+
+// Upscale decodes in, upscales it and encodes it with the job's options over
+// the engine's encoder defaults. Errors the engine classes as invalid input
+// (core.ErrInvalidInput: unreadable, unsupported or too large images, bad
+// encoder options) match queue.ErrBadInput.
+func (u *Upscaler) Upscale(ctx context.Context, in []byte, o queue.Options) ([]byte, string, error) {
+	enc := u.eng.EncodeOptions()
+	if o.Format != "" {
+		enc.Format = o.Format
+	}
+	if o.Quality != 0 {
+		enc.Quality = o.Quality
+	}
+	enc.Strip = enc.Strip || o.Strip
+	out, _, err := u.eng.UpscaleBytes(ctx, in, u.opt, enc)
+	if err != nil {
+		if errors.Is(err, core.ErrInvalidInput) {
+			return nil, "", fmt.Errorf("%w: %w", queue.ErrBadInput, err)
+		}
+		return nil, "", err
+	}
+	f := Sniff(out)
+	if f == "" {
+		return nil, "", fmt.Errorf("engine: encoded output is not png, jpeg, webp or tiff (%d bytes)", len(out))
+	}
+	return out, f, nil
+}
+
+// Sniff names the format of encoded image bytes: "png", "jpeg", "webp",
+// "tiff", or "" when it is none of them.
+func Sniff(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}):
+		return "jpeg"
+	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		return "webp"
+	case bytes.HasPrefix(b, []byte("II*\x00")), bytes.HasPrefix(b, []byte("MM\x00*")):
+		return "tiff"
+	}
+	return ""
+}
