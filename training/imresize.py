@@ -54,8 +54,8 @@ def weight_matrix(in_len: int, out_len: int) -> np.ndarray:
 def imresize(img: torch.Tensor, out_h: int, out_w: int) -> torch.Tensor:
     """MATLAB bicubic imresize of a float tensor (..., H, W) to (..., out_h, out_w); no clamping or rounding."""
     h, w = img.shape[-2:]
-    mh = torch.from_numpy(weight_matrix(h, out_h)).to(img.dtype)
-    mw = torch.from_numpy(weight_matrix(w, out_w)).to(img.dtype)
+    mh = torch.from_numpy(weight_matrix(h, out_h)).to(img.device, img.dtype)
+    mw = torch.from_numpy(weight_matrix(w, out_w)).to(img.device, img.dtype)
     return torch.matmul(torch.matmul(mh, img), mw.t())
 
 
