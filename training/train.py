@@ -235,6 +235,7 @@ def main(argv=None):
             break
     checkpoint()
     save_atomic({"ema": ema.state_dict(), "step": step, "arch": ARCH, "diffusion": diff}, out / "last_ema.pt")
+    logf.close()
     print(f"stopped at step {step}", flush=True)
 
 
