@@ -40,6 +40,14 @@ def held_out(root: Path) -> set:
     return set(stems[:HOLDOUT])
 
 
+def load_held_out(root: str, max_side: int = 1600):
+    """Only the validation images of load_images (without decoding the training set), in the same order."""
+    rootp = Path(root)
+    held = held_out(rootp)
+    return [torch.from_numpy(np.asarray(load_image(p, max_side)).copy()).permute(2, 0, 1).contiguous()
+            for p in list_images(rootp / "CQ100" / "img") if p.stem in held]
+
+
 def load_images(root: str, max_side: int = 1600):
     """(train, val) lists of 3×H×W uint8 tensors."""
     rootp = Path(root)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .data import load_images, val_set
+from .data import load_held_out, val_set
 from .degrade.pipeline import Degrader
 from .imresize import upsample_torch
 
@@ -51,7 +51,7 @@ def main(argv=None):
     ap.add_argument("--per-image", type=int, default=3)
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
-    _, held = load_images(args.data)
+    held = load_held_out(args.data)
     if not held:
         raise SystemExit(f"{args.data}: no held-out CQ100 images found (want {args.data}/CQ100/img/*.png)")
     out = Path(args.out)

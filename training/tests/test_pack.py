@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from training import pack_images
-from training.data import load_images
+from training.data import load_held_out, load_images
 
 
 def tree(root: Path):
@@ -40,6 +40,8 @@ class TestPack(unittest.TestCase):
             a_train, a_val = load_images(str(tmp / "src"))
             b_train, b_val = load_images(str(tmp / "dst"))
             self.assertEqual((len(a_val), len(a_train)), (8, 4))
+            for u, v in zip(a_val, load_held_out(str(tmp / "src"))):  # the same images in the same order
+                self.assertTrue(torch.equal(u, v))
             key = lambda t: (tuple(t.shape), t.numpy().tobytes())
             for a, b in ((a_train, b_train), (a_val, b_val)):
                 self.assertEqual(sorted(map(key, a)), sorted(map(key, b)))  # the same pixels
