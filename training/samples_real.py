@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from .imresize import upsample_torch
 
 # (file, x0, y0) of the LR crop: JPEG-blocked, noisy and old photos, the noisy frog first
-PICKS = [("frog.png", 90, 70), ("oldphoto2.png", 48, 40), ("0030.jpg", 72, 72), ("street1.jpeg", 105, 60),
+PICKS = [("frog.png", 50, 10), ("oldphoto2.png", 48, 40), ("0030.jpg", 72, 72), ("street1.jpeg", 105, 60),
          ("panda.jpeg", 118, 52), ("ADE_val_00000114.jpg", 96, 96)]
 MODELS = [("clean: resshift-lite-x4", "models/resshift-lite-x4"), ("real: resshift-real-x4", "models/resshift-real-x4")]
 
