@@ -136,7 +136,7 @@ DEVICE ?= cpu
 AMP ?= off
 train-real: pydeps
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m training.train --out training/runs/real --init training/checkpoints/resshift-lite-x4/ckpt.pt \
-		--degradation real --kappa 0.25 --chain 0.5 --iters 4000 --lr 4e-4 --warmup 200 --clip 1 --val-every 500 \
+		--degradation real --kappa 0.25 --chain 0.5 --iters 3600 --lr 4e-4 --warmup 200 --clip 1 --val-every 500 \
 		--ckpt-every 250 --threads 2 --max-minutes $(MINUTES) --device $(DEVICE) --amp $(AMP)
 
 export-real: pydeps
