@@ -125,6 +125,8 @@ def main(argv=None):
         opt.load_state_dict(src["opt"])
         step, best = src["step"], src.get("best", -1.0)
         torch.set_rng_state(src["rng"])
+        if dev.type == "cuda" and src.get("rng_cuda") is not None:  # t and q_sample noise of a CUDA run
+            torch.cuda.set_rng_state(src["rng_cuda"], dev)
         data_state = src.get("data")
         print(f"resumed from {ck} at step {step} (architecture, κ = {cfg.kappa} and degradation {degradation} from the "
               f"checkpoint)", flush=True)
@@ -163,7 +165,8 @@ def main(argv=None):
     def checkpoint():
         save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                      "step": step, "best": best, "rng": torch.get_rng_state(), "arch": ARCH, "diffusion": diff,
-                     "degradation": degradation, "data": sampler.state()}, ck)
+                     "degradation": degradation, "data": sampler.state(),
+                     "rng_cuda": torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None}, ck)
 
     def validate():
         ema.eval()
