@@ -7,9 +7,11 @@
 Every image is stored losslessly as the training code sees it (`data.load_image`: RGB, very large photos pre-shrunk
 ×1/2): JPEG files that need no pre-shrink are copied byte for byte (decoding them gives the same pixels), everything
 else becomes lossless WebP. The folder layout is kept (CQ100/img/… stays, so the held-out CQ100 images are still held
-out). All the images do not fit in 40 MB, so the pack is a documented subset: the held-out validation images first,
-then the datasets in turn (a round robin over their sorted file lists); an image that would take the tar over the
-budget is left out and the rest are still tried. MANIFEST.txt inside the tar lists every source image as `packed` or `left out` with sizes.
+out). All the images do not fit in 40 MB, so the pack is a documented subset chosen to carry the most training pixels:
+the held-out validation images first, then the others in order of packed bytes per pixel (cheapest first: mostly the
+JPEG originals, then the most compressible lossless images; ties by path); an image that would take the tar over the
+budget is left out and the rest are still tried. MANIFEST.txt inside the tar lists every source image as `packed` or
+`left out` with its packed size.
 """
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ import argparse
 import io
 import os
 import tarfile
-from itertools import zip_longest
 from pathlib import Path
 
 from .data import held_out, list_images, load_image
@@ -39,17 +40,20 @@ def _size(path: Path):
         return im.size
 
 
-def order(root: Path) -> list[Path]:
-    """Held-out CQ100 images first, then a round robin over the datasets (top-level folders)."""
-    files = list_images(root)
+def order(root: Path) -> list[tuple[Path, str, bytes]]:
+    """(source, packed suffix, packed bytes) of every image: the held-out CQ100 images first, then the rest by packed
+    bytes per pixel, ascending."""
     stems = held_out(root)
-    held = [p for p in files if p.parent == root / "CQ100" / "img" and p.stem in stems]
-    rest = [p for p in files if p not in held]
-    groups = {}
-    for p in rest:
-        groups.setdefault(p.relative_to(root).parts[0], []).append(p)
-    rr = [p for tup in zip_longest(*(groups[k] for k in sorted(groups))) for p in tup if p is not None]
-    return held + rr
+    held, rest = [], []
+    for p in list_images(root):
+        suffix, data = encode(p)
+        if p.parent == root / "CQ100" / "img" and p.stem in stems:
+            held.append((p, suffix, data))
+        else:
+            w, h = load_image(p).size
+            rest.append((len(data) / (w * h), str(p), (p, suffix, data)))
+    rest.sort(key=lambda r: (r[0], r[1]))
+    return held + [r[2] for r in rest]
 
 
 def main(argv=None):
@@ -67,8 +71,7 @@ def main(argv=None):
     tmp = out.with_suffix(".tmp")
     used, lines, packed = 0, [], 0
     with tarfile.open(tmp, "w") as tar:
-        for p in order(root):
-            suffix, data = encode(p)
+        for p, suffix, data in order(root):
             rel = p.relative_to(root).with_suffix(suffix)
             cost = len(data) + 1024  # header + padding
             if used + cost > budget:
