@@ -13,4 +13,5 @@ import "embed"
 const DefaultName = "resshift-lite-x4"
 
 //go:embed resshift-lite-x4/model.toml resshift-lite-x4/denoiser.onnx resshift-lite-x4/MODEL_CARD.md
+//go:embed resshift-real-x4/model.toml resshift-real-x4/denoiser.onnx resshift-real-x4/MODEL_CARD.md
 var files embed.FS

@@ -1,13 +1,13 @@
-"""Training pairs from ../shared/data/train: random HR crops (flips, 90° rotations), LR by MATLAB bicubic ×4.
+"""Training images from ../shared/data/train (or a pack made by training/pack_images.py), the held-out validation
+crops and PSNR-Y.
 
-Images are loaded once into memory as uint8 tensors (very large photos are downscaled by 2 with MATLAB
-bicubic first so that crops keep photographic statistics). A few CQ100 images are held out for validation.
-The eval sets (Set5/Set14/BSD100) are never read here.
+Images are loaded once as uint8 tensors (very large photos are downscaled by 2 with PIL's antialiased bicubic first
+so that crops keep photographic statistics); training/bank.py holds them on the training device and makes the crops
+and LR images. The first 8 CQ100 images (sorted) are held out for validation. The eval sets (Set5/Set14/BSD100) are
+never read here.
 """
 from __future__ import annotations
 
-import os
-import random
 from pathlib import Path
 
 import numpy as np
@@ -16,56 +16,50 @@ from PIL import Image
 
 from .imresize import downscale_u8, imresize, upsample_torch
 
-EXTS = {".png", ".jpg", ".jpeg", ".bmp"}
+EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 HOLDOUT = 8  # CQ100 images used for validation (sorted order, first N)
 
 
-def _list(root: Path):
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in EXTS and "overlap_with" not in str(p))
-    return files
+def list_images(root: Path):
+    """The training images under root, sorted; the overlap_with_* folders (copies of eval images) are skipped."""
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in EXTS and "overlap_with" not in str(p))
+
+
+def load_image(path: Path, max_side: int = 1600) -> Image.Image:
+    """One training image as RGB, halved (PIL antialiased bicubic) until its longer side is at most max_side."""
+    img = Image.open(path).convert("RGB")
+    while max(img.size) > max_side:
+        img = img.resize((img.size[0] // 2, img.size[1] // 2), Image.BICUBIC)
+    return img
+
+
+def held_out(root: Path) -> set:
+    """Names (without suffix, so a pack's .webp copies count too) of the validation images: the first HOLDOUT CQ100
+    images in sorted order."""
+    stems = sorted(p.stem for p in (root / "CQ100" / "img").glob("*") if p.suffix.lower() in EXTS)
+    return set(stems[:HOLDOUT])
+
+
+def load_held_out(root: str, max_side: int = 1600):
+    """Only the validation images of load_images (without decoding the training set), in the same order."""
+    rootp = Path(root)
+    held = held_out(rootp)
+    return [torch.from_numpy(np.asarray(load_image(p, max_side)).copy()).permute(2, 0, 1).contiguous()
+            for p in list_images(rootp / "CQ100" / "img") if p.stem in held]
 
 
 def load_images(root: str, max_side: int = 1600):
+    """(train, val) lists of 3×H×W uint8 tensors."""
     rootp = Path(root)
+    if not rootp.is_dir():
+        raise FileNotFoundError(f"training data {root}: no such directory")
     train, val = [], []
-    cq = sorted((rootp / "CQ100" / "img").glob("*.png"))
-    held = set(cq[:HOLDOUT])
-    for p in _list(rootp):
-        img = Image.open(p).convert("RGB")
-        while max(img.size) > max_side:  # antialiased bicubic (PIL) pre-shrink of very large photos
-            img = img.resize((img.size[0] // 2, img.size[1] // 2), Image.BICUBIC)
-        t = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).contiguous()
-        (val if p in held else train).append(t)
+    held = held_out(rootp)
+    for p in list_images(rootp):
+        t = torch.from_numpy(np.asarray(load_image(p, max_side)).copy()).permute(2, 0, 1).contiguous()
+        is_val = p.parent == rootp / "CQ100" / "img" and p.stem in held
+        (val if is_val else train).append(t)
     return train, val
-
-
-class CropSampler:
-    def __init__(self, images, crop: int = 128, scale: int = 4, seed: int = 0):
-        self.images = [im for im in images if min(im.shape[1:]) >= crop]
-        # weight by area so large photos give more crops
-        areas = np.array([im.shape[1] * im.shape[2] for im in self.images], dtype=np.float64)
-        self.p = areas / areas.sum()
-        self.crop, self.scale = crop, scale
-        self.rng = np.random.default_rng(seed)
-
-    def batch(self, n: int):
-        c = self.crop
-        hrs = []
-        for k in self.rng.choice(len(self.images), size=n, p=self.p):
-            im = self.images[k]
-            y = self.rng.integers(0, im.shape[1] - c + 1)
-            x = self.rng.integers(0, im.shape[2] - c + 1)
-            t = im[:, y:y + c, x:x + c]
-            if self.rng.random() < 0.5:
-                t = t.flip(2)
-            t = torch.rot90(t, int(self.rng.integers(0, 4)), dims=(1, 2))
-            hrs.append(t)
-        hr = torch.stack(hrs).float() / 255.0
-        lr = downscale_u8(hr, self.scale)
-        hr = hr * 2 - 1
-        lq = lr * 2 - 1
-        y = upsample_torch(lq, self.scale)
-        return hr, lq, y
 
 
 def val_set(images, size: int = 256, scale: int = 4):

@@ -87,18 +87,23 @@ class Schedule:
 
     @torch.no_grad()
     def sample(self, model, lq, y, kind: str = "deterministic", generator=None, clip=True):
-        """Full reverse chain. Returns x0 in [-1, 1]."""
+        """Full reverse chain on y's device. Returns x0 in [-1, 1]. The noise is drawn on the generator's device (the CPU
+        when there is none) and moved to y's, so a CPU generator gives the same noise on every device."""
         T = self.cfg.steps
         n = y.shape[0]
-        noise = torch.randn(y.shape, generator=generator)
-        x = y + self.cfg.kappa * float(self.sqrt_eta[-1]) * noise
+
+        def randn():
+            return torch.randn(y.shape, generator=generator,
+                               device=generator.device if generator is not None else "cpu").to(y.device, y.dtype)
+
+        x = y + self.cfg.kappa * float(self.sqrt_eta[-1]) * randn()
         for i in reversed(range(T)):
-            t = torch.full((n,), i, dtype=torch.int64)
+            t = torch.full((n,), i, dtype=torch.int64, device=y.device)
             x0 = self.predict_x0(model, x, t, lq, y, clip)
             if kind == "deterministic":
                 x = float(self.det_k[i]) * x0 + float(self.det_m[i]) * x + float(self.det_j[i]) * y
             else:
                 x = self.posterior_mean(i, x, x0)
                 if i > 0:
-                    x = x + float(self.post_std[i]) * torch.randn(y.shape, generator=generator)
+                    x = x + float(self.post_std[i]) * randn()
         return x

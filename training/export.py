@@ -31,10 +31,10 @@ def _gen():
     return mod
 
 
-MANIFEST = """# Default model pack of resshift: pixel-space ResShift x4 (see MODEL_CARD.md). Written by training/export.py.
+MANIFEST = """# Model pack of resshift: pixel-space ResShift x4 (see MODEL_CARD.md). Written by training/export.py.
 name        = "{name}"
 {aliases}version     = "{version}"
-description = "Pixel-space ResShift x4, 4 steps, {params:.2f} M-parameter conditional residual net, CPU friendly"
+description = "{description}"
 license     = "Apache-2.0"
 scale       = 4
 space       = "pixel"
@@ -67,6 +67,8 @@ def main(argv=None):
     ap.add_argument("--version", default="1")
     ap.add_argument("--alias", action="append", default=[], metavar="ALIAS",
                     help="short name the pack is also selected by (repeatable), e.g. clean or real")
+    ap.add_argument("--description", default="Pixel-space ResShift x4, 4 steps, {params:.2f} M-parameter conditional "
+                    "residual net, CPU friendly", help="model.toml description ({params:.2f} = millions of parameters)")
     ap.add_argument("--tile", type=int, default=256)
     ap.add_argument("--overlap", type=int, default=16)
     args = ap.parse_args(argv)
@@ -74,6 +76,8 @@ def main(argv=None):
     if bad:
         ap.error(f"--alias {bad[0]!r}: must match [a-z0-9._-]+ and differ from 'default' and --name")
     aliases = "aliases     = [{}]\n".format(", ".join(f'"{a}"' for a in args.alias)) if args.alias else ""
+    if '"' in args.description or "\\" in args.description:
+        ap.error("--description: must not contain quotes or backslashes")
     torch.set_num_threads(2)
     st = torch.load(args.ckpt, map_location="cpu")
     model = build(st["arch"])
@@ -89,7 +93,8 @@ def main(argv=None):
                                     "y": {0: "n", 2: "H", 3: "W"}, "x0": {0: "n", 2: "H", 3: "W"}})
     os.replace(tmp, out / "denoiser.onnx")
     gen = _gen()
-    (out / "model.toml").write_text(MANIFEST.format(name=args.name, aliases=aliases, version=args.version, params=count_params(model) / 1e6,
+    description = args.description.format(params=count_params(model) / 1e6)
+    (out / "model.toml").write_text(MANIFEST.format(name=args.name, aliases=aliases, version=args.version, description=description,
                                                     tile=args.tile, overlap=args.overlap, denoiser=gen.PIXEL_DENOISER,
                                                     kappa=config_of(st).kappa))
     # reference cases: two sizes, two batch sizes, all timesteps

@@ -54,16 +54,39 @@ def weight_matrix(in_len: int, out_len: int) -> np.ndarray:
 def imresize(img: torch.Tensor, out_h: int, out_w: int) -> torch.Tensor:
     """MATLAB bicubic imresize of a float tensor (..., H, W) to (..., out_h, out_w); no clamping or rounding."""
     h, w = img.shape[-2:]
-    mh = torch.from_numpy(weight_matrix(h, out_h)).to(img.dtype)
-    mw = torch.from_numpy(weight_matrix(w, out_w)).to(img.dtype)
+    mh = torch.from_numpy(weight_matrix(h, out_h)).to(img.device, img.dtype)
+    mw = torch.from_numpy(weight_matrix(w, out_w)).to(img.device, img.dtype)
     return torch.matmul(torch.matmul(mh, img), mw.t())
 
 
-def downscale_u8(img: torch.Tensor, scale: int) -> torch.Tensor:
-    """Downscale a [0,1] float tensor by ``scale`` the way the benchmarks were made, quantised to 8-bit levels."""
+def _round_u8(x: torch.Tensor) -> torch.Tensor:
+    """MATLAB's conversion to uint8: saturate to 0..255, round half away from zero."""
+    return torch.floor(x.clamp(0, 255) + 0.5)
+
+
+def imresize_u8(img: torch.Tensor, out_h: int, out_w: int) -> torch.Tensor:
+    """MATLAB ``imresize`` of a uint8 image given as float levels 0..255 (..., H, W): like MATLAB, each axis pass
+    returns the input class, so the intermediate is rounded and saturated too. The height is resized first unless
+    its scale is larger than the width's (MATLAB resizes the dimension with the smaller scale first)."""
     h, w = img.shape[-2:]
-    lr = imresize(img.double(), h // scale, w // scale)
-    return (lr * 255.0).round().clamp(0, 255).div(255.0).to(img.dtype)
+    x = img.double()
+    mh = torch.from_numpy(weight_matrix(h, out_h)).to(x.device)
+    mw = torch.from_numpy(weight_matrix(w, out_w)).to(x.device)
+    if out_h / h <= out_w / w:
+        x = _round_u8(torch.matmul(mh, x))
+        x = _round_u8(torch.matmul(x, mw.t()))
+    else:
+        x = _round_u8(torch.matmul(x, mw.t()))
+        x = _round_u8(torch.matmul(mh, x))
+    return x
+
+
+def downscale_u8(img: torch.Tensor, scale: int) -> torch.Tensor:
+    """Downscale a [0,1] float tensor of 8-bit levels by ``scale`` exactly the way the benchmark LR images were made
+    (MATLAB ``imresize(uint8, 1/scale, 'bicubic')``, see imresize_u8); returns 8-bit levels in [0, 1], img's dtype."""
+    h, w = img.shape[-2:]
+    lr = imresize_u8((img.double() * 255.0).round(), h // scale, w // scale)
+    return (lr / 255.0).to(img.dtype)
 
 
 def upsample_torch(lq: torch.Tensor, scale: int) -> torch.Tensor:

@@ -1,10 +1,13 @@
-"""Train the default pixel-space ResShift ×4 denoiser.
+"""Train a pixel-space ResShift ×4 denoiser (the clean default with --degradation bicubic, the real-world one with
+--degradation real).
 
     /usr/bin/python3 -m training.train --out training/runs/default          # start or resume
     tail -f training/runs/default/log.jsonl                                 # loss / validation PSNR
 
-Resumes automatically from <out>/ckpt.pt (model, EMA, optimiser, step, RNG). Checkpoints are written
-atomically every --ckpt-every iterations and on SIGTERM/SIGINT. Runs on CPU (2 threads) or CUDA (--device cuda).
+Resumes automatically from <out>/ckpt.pt (model, EMA, optimiser, step, RNG and data-stream state, architecture, κ,
+degradation). Checkpoints are written atomically every --ckpt-every iterations, on SIGTERM/SIGINT and when
+--max-minutes is reached, so a run can proceed in chunks on different machines. Runs on the CPU (--threads) or CUDA
+(--device cuda, optionally --amp bf16); the training images are held on the device as uint8 (training/bank.py).
 """
 from __future__ import annotations
 
@@ -19,7 +22,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .data import CropSampler, load_images, psnr_y, val_set
+from . import realval
+from .bank import DEGRADATIONS, ImageBank, Pairs
+from .data import load_images, psnr_y, val_set
 from .diffusion import DiffusionConfig, Schedule, config_of
 from .model import build, count_params
 
@@ -69,6 +74,12 @@ def main(argv=None):
     ap.add_argument("--chain", type=float, default=0.0,
                     help="fraction of each batch whose x_t is the stochastic sampler's own state (rolled out from the "
                          "prior with the current weights) instead of q_sample from the true x0")
+    ap.add_argument("--degradation", default="bicubic", choices=DEGRADATIONS,
+                    help="how LR crops are made: MATLAB bicubic (clean) or the real-world second-order model "
+                         "(training/degrade); a resumed run keeps its own. Validation uses the matching held-out set")
+    ap.add_argument("--amp", default="off", choices=("off", "bf16"), help="bf16 autocast of the network (GPU)")
+    ap.add_argument("--max-minutes", type=float, default=0.0,
+                    help="end this chunk with a checkpoint after N minutes of wall time (0 = no limit); rerun to resume")
     ap.add_argument("--init", default="",
                     help="warm start: take the weights (model and EMA) of this checkpoint, fresh optimiser and step 0")
     args = ap.parse_args(argv)
@@ -76,6 +87,9 @@ def main(argv=None):
         ap.error(f"--chain: must be a fraction in [0, 1], got {args.chain}")
     if not args.kappa > 0:
         ap.error(f"--kappa: must be > 0, got {args.kappa}")
+    if args.max_minutes < 0:
+        ap.error(f"--max-minutes: must be >= 0, got {args.max_minutes}")
+    started = time.time()
 
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
@@ -95,6 +109,7 @@ def main(argv=None):
     ARCH = src["arch"] if src else ARCHS[args.arch]
     cfg = config_of(src) if resume else DiffusionConfig(kappa=args.kappa)
     diff = {"kappa": cfg.kappa}
+    degradation = src.get("degradation", "bicubic") if resume else args.degradation
     sched = Schedule(cfg)
     model = build(ARCH).to(dev)
     ema = build(ARCH).to(dev)
@@ -110,18 +125,34 @@ def main(argv=None):
         opt.load_state_dict(src["opt"])
         step, best = src["step"], src.get("best", -1.0)
         torch.set_rng_state(src["rng"])
-        print(f"resumed from {ck} at step {step} (architecture and κ = {cfg.kappa} from the checkpoint)", flush=True)
+        if dev.type == "cuda" and src.get("rng_cuda") is not None:  # t and q_sample noise of a CUDA run
+            torch.cuda.set_rng_state(src["rng_cuda"], dev)
+        data_state = src.get("data")
+        print(f"resumed from {ck} at step {step} (architecture, κ = {cfg.kappa} and degradation {degradation} from the "
+              f"checkpoint)", flush=True)
     elif src:
         model.load_state_dict(src.get("model", src["ema"]))
         ema.load_state_dict(src["ema"])
         print(f"warm start from the weights of {args.init} (step {src.get('step')})", flush=True)
+    if not resume:
+        data_state = None
     del src
-    (out / "config.json").write_text(json.dumps({"arch": ARCH, "diffusion": diff, "args": vars(args), "params": count_params(model)}, indent=1))
+    (out / "config.json").write_text(json.dumps({"arch": ARCH, "diffusion": diff, "degradation": degradation,
+                                                 "args": vars(args), "params": count_params(model)}, indent=1))
 
     train_imgs, val_imgs = load_images(args.data)
-    sampler = CropSampler(train_imgs, crop=args.crop, seed=args.seed + step)
-    vset = val_set(val_imgs)
-    print(f"{len(train_imgs)} training images, {len(val_imgs)} validation, params {count_params(model)}", flush=True)
+    bank = ImageBank(train_imgs, device=dev, min_side=args.crop)
+    del train_imgs
+    sampler = Pairs(bank, crop=args.crop, degradation=degradation, seed=args.seed + step)
+    if data_state:
+        sampler.load_state(data_state)
+    if degradation == "real":
+        vset = [(hr, lq, y) for _, hr, lq, y in realval.pairs(val_imgs)]
+    else:
+        vset = val_set(val_imgs)
+    amp = torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=args.amp == "bf16")
+    print(f"{bank.count} training images ({bank.nbytes() / 2**20:.0f} MiB uint8 on {dev}), {len(vset)} validation pairs "
+          f"({degradation}), params {count_params(model)}", flush=True)
 
     stop = {"flag": False}
 
@@ -133,7 +164,9 @@ def main(argv=None):
 
     def checkpoint():
         save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                     "step": step, "best": best, "rng": torch.get_rng_state(), "arch": ARCH, "diffusion": diff}, ck)
+                     "step": step, "best": best, "rng": torch.get_rng_state(), "arch": ARCH, "diffusion": diff,
+                     "degradation": degradation, "data": sampler.state(),
+                     "rng_cuda": torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None}, ck)
 
     def validate():
         ema.eval()
@@ -142,9 +175,9 @@ def main(argv=None):
         for kind in ("deterministic", "stochastic"):
             ps = []
             for hr, lq, y in vset:
-                sr = sched.sample(lambda a, b, c, d: ema(a.to(dev), b.to(dev), c.to(dev), d.to(dev)).cpu(),
-                                  lq, y, kind=kind, generator=g)
-                ps.append(psnr_y(sr, hr))
+                with amp:
+                    sr = sched.sample(lambda *a: ema(*a).float(), lq.to(dev), y.to(dev), kind=kind, generator=g)
+                ps.append(psnr_y(sr.cpu(), hr))
             vals[kind] = sum(ps) / len(ps)
         vals["bicubic"] = sum(psnr_y(y, hr) for hr, lq, y in vset) / len(vset)
         return vals
@@ -157,14 +190,14 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.lr, args.warmup, args.iters, args.lr_floor)
         hr, lq, y = sampler.batch(args.batch)
-        hr, lq, y = hr.to(dev), lq.to(dev), y.to(dev)
         t = torch.randint(0, sched.cfg.steps, (hr.shape[0],), device=dev)
         noise = torch.randn_like(hr)
         xt = sched.q_sample(hr, y, t, noise)
         m = int(round(args.chain * hr.shape[0]))
-        if m > 0:
-            xt[:m] = sched.rollout(model, lq[:m], y[:m], t[:m])
-        pred = model(sched.scale_input(xt, t), t, lq, y)
+        with amp:
+            if m > 0:
+                xt[:m] = sched.rollout(lambda *a: model(*a).float(), lq[:m], y[:m], t[:m])
+            pred = model(sched.scale_input(xt, t), t, lq, y).float()
         loss = F.mse_loss(pred, hr) + F.l1_loss(pred, hr)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -200,8 +233,12 @@ def main(argv=None):
             t0 = time.time()
         if step % args.ckpt_every == 0:
             checkpoint()
+        if args.max_minutes and time.time() - started > 60 * args.max_minutes:
+            print(f"--max-minutes {args.max_minutes:g} reached", flush=True)
+            break
     checkpoint()
     save_atomic({"ema": ema.state_dict(), "step": step, "arch": ARCH, "diffusion": diff}, out / "last_ema.pt")
+    logf.close()
     print(f"stopped at step {step}", flush=True)
 
 

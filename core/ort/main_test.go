@@ -107,8 +107,8 @@ func loadRef(t testing.TB, pack string) refFile {
 // TestReference runs every graph of the generated packs with ORT and compares with the numpy/torch
 // reference written by gen.py (max abs diff <= tolerance, 1e-4).
 func TestReference(t *testing.T) {
-	// The last entry is the shipped default model (reference written by training/export.py).
-	for _, pack := range []string{"pointwise-x4", "conv-x4", "latent-x4", "../../../models/resshift-lite-x4"} {
+	// The last entries are the shipped models (references written by training/export.py).
+	for _, pack := range []string{"pointwise-x4", "conv-x4", "latent-x4", "../../../models/resshift-lite-x4", "../../../models/resshift-real-x4"} {
 		rf := loadRef(t, pack)
 		for _, c := range rf.Cases {
 			t.Run(pack+"/"+c.Graph+"/"+c.Note, func(t *testing.T) {
