@@ -76,6 +76,10 @@ func (e *Engine) UpscaleBytes(ctx context.Context, data []byte, opt Options, enc
 	if err != nil {
 		return nil, Stats{}, wrapIO(err)
 	}
+	// The output format's size limit, before the model runs.
+	if err := enc.CheckSize(img, img.Width*e.pack.Scale, img.Height*e.pack.Scale); err != nil {
+		return nil, Stats{}, wrapIO(err)
+	}
 	out, st, err := e.UpscaleImage(ctx, img, opt)
 	if err != nil {
 		return nil, st, err

@@ -117,3 +117,30 @@ func TestUpscaleBytesBadInput(t *testing.T) {
 		t.Errorf("small image: %v", err)
 	}
 }
+
+// TestUpscaleBytesFormatSizeBeforeModel: an output the chosen format cannot hold
+// (WebP: 16383 px per side, JPEG: 65500) is refused before the model runs
+// (no denoiser call), for the byte-level entry point used by the C ABI and the plugin.
+func TestUpscaleBytesFormatSizeBeforeModel(t *testing.T) {
+	e := testEngine(t, "oracle-x4")
+	wide := testimg.EncodePNG(image.NewGray(image.Rect(0, 0, 4100, 4))) // ×4 → 16400×16
+	for _, c := range []struct {
+		format string
+		fail   bool
+	}{
+		{"webp", true},
+		{"", false}, // PNG input → PNG output: no side limit
+	} {
+		_, st, err := e.UpscaleBytes(context.Background(), wide, e.Options(), imageio.EncodeOptions{Format: c.format})
+		switch {
+		case c.fail && !errors.Is(err, imageio.ErrOutputTooLarge):
+			t.Errorf("%q: got %v, want ErrOutputTooLarge", c.format, err)
+		case c.fail && !errors.Is(err, ErrInvalidInput):
+			t.Errorf("%q: got %v, want it to match ErrInvalidInput", c.format, err)
+		case c.fail && st.DenoiserCalls != 0:
+			t.Errorf("%q: %d denoiser calls before the format's size limit was checked", c.format, st.DenoiserCalls)
+		case !c.fail && err != nil:
+			t.Errorf("%q: %v", c.format, err)
+		}
+	}
+}

@@ -73,3 +73,15 @@ func CheckOutput(path, format string, w, h int) error {
 	os.Remove(name)
 	return nil
 }
+
+// CheckSize is CheckOutput for an encoder call: it resolves the output format
+// from o and the source image src as Encode would ("" keeps png, jpeg, webp and
+// tiff, else png) and checks that a w×h output fits it (an ErrOutputTooLarge
+// error otherwise; an unknown format is an ErrInvalid error). No file is involved.
+func (o EncodeOptions) CheckSize(src *Image, w, h int) error {
+	f, err := o.format(src)
+	if err != nil {
+		return err
+	}
+	return checkFormatSize("check output", f, w, h)
+}

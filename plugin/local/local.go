@@ -113,6 +113,10 @@ func (u *Upscaler) Upscale(ctx context.Context, req plugin.Request) (plugin.Resp
 	if err != nil {
 		return plugin.Response{}, classify(ctx, err)
 	}
+	// The output format's size limit, before the model runs.
+	if err := enc.CheckSize(img, img.Width*u.e.Scale(), img.Height*u.e.Scale()); err != nil {
+		return plugin.Response{}, classify(ctx, err)
+	}
 	out, st, err := u.e.UpscaleImage(ctx, img, opt)
 	if err != nil {
 		return plugin.Response{}, classify(ctx, err)
