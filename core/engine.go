@@ -28,6 +28,7 @@ type Engine struct {
 	den   *ort.Session
 	enc   *ort.Session // latent packs only
 	dec   *ort.Session // latent packs only
+	chain *ort.Session // the pack's fused chain graph, unless runtime.per_step or the pack has none
 	sem   chan struct{}
 
 	closeOnce sync.Once
@@ -50,6 +51,7 @@ type Info struct {
 	FixedTile   bool   `json:"fixed_tile"`
 	MaxBatch    int    `json:"max_batch"`
 	Source      string `json:"source"`
+	Chain       bool   `json:"chain"` // the T-step chain runs as one fused graph call per batch
 }
 
 // LoadPack resolves cfg.Model: "" or "default" is the embedded default model, anything else a directory.
@@ -96,6 +98,9 @@ func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, e
 	}
 	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Concurrency)}
 	for _, g := range m.Graphs() {
+		if g.Role == modelpack.RoleChain && cfg.Runtime.PerStep {
+			continue
+		}
 		s, err := e.session(g)
 		if err != nil {
 			e.Close()
@@ -108,13 +113,21 @@ func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, e
 			e.enc = s
 		case modelpack.RoleDecoder:
 			e.dec = s
+		case modelpack.RoleChain:
+			e.chain = s
 		}
 	}
 	if e.den == nil || (m.IsLatent() && (e.enc == nil || e.dec == nil)) {
 		e.Close()
 		return nil, fmt.Errorf("core: model %s: missing graphs", m.Name)
 	}
-	log.Debug("resshift engine ready", "model", m.Name, "provider", e.den.Provider(), "ort", ort.Version())
+	if e.chain != nil {
+		if err := checkChain(e.chain, m.Chain, sched.T()); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("core: model %s: %w", m.Name, err)
+		}
+	}
+	log.Debug("resshift engine ready", "model", m.Name, "provider", e.den.Provider(), "ort", ort.Version(), "chain", e.chain != nil)
 	return e, nil
 }
 
@@ -140,7 +153,7 @@ func (e *Engine) session(g modelpack.GraphSpec) (*ort.Session, error) {
 func (e *Engine) Close() error {
 	var errs []error
 	e.closeOnce.Do(func() {
-		for _, s := range []*ort.Session{e.den, e.enc, e.dec} {
+		for _, s := range []*ort.Session{e.den, e.enc, e.dec, e.chain} {
 			if s != nil {
 				errs = append(errs, s.Close())
 			}
@@ -169,6 +182,6 @@ func (e *Engine) Info() Info {
 		Model: m.Name, Version: m.Version, Description: m.Description, License: m.License,
 		Scale: m.Scale, Space: m.Space, Steps: m.Diffusion.Steps, Provider: e.den.Provider(),
 		ORTVersion: ort.Version(), Tile: m.Tiling.Tile, Overlap: m.Tiling.Overlap, Multiple: m.Tiling.Multiple,
-		FixedTile: m.Tiling.Fixed, MaxBatch: m.Tiling.MaxBatch, Source: src,
+		FixedTile: m.Tiling.Fixed, MaxBatch: m.Tiling.MaxBatch, Source: src, Chain: e.chain != nil,
 	}
 }

@@ -34,7 +34,8 @@ type Progress struct {
 type Stats struct {
 	Tiles         int
 	Batches       int
-	DenoiserCalls int
+	DenoiserCalls int           // denoiser applications (a chain call counts its T)
+	ChainCalls    int           // calls of the pack's fused chain graph (0 on the per-step path)
 	ORT           time.Duration // time inside ONNX Runtime runs (encoder, denoiser, decoder)
 	Total         time.Duration // the whole call, including decode/encode when done by the engine
 }

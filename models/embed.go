@@ -9,7 +9,7 @@ import (
 // DefaultName is the directory of the default pack inside this package.
 const DefaultName = "resshift-lite-x4"
 
-//go:embed resshift-lite-x4/model.toml resshift-lite-x4/denoiser.onnx resshift-lite-x4/MODEL_CARD.md
+//go:embed resshift-lite-x4/model.toml resshift-lite-x4/denoiser.onnx resshift-lite-x4/chain.onnx resshift-lite-x4/MODEL_CARD.md
 var files embed.FS
 
 // Default returns the embedded default model pack as a file system and the pack's root in it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"regexp"
 	"runtime"
 	"slices"
@@ -211,7 +212,17 @@ func createSession(model []byte, inputs, outputs []string, opts Options, provide
 			return nil, &ProviderError{Provider: provider, Err: err}
 		}
 		defer to.Destroy()
-		if err := to.Update(dev); err != nil {
+		trt := map[string]string{"device_id": dev["device_id"]}
+		if opts.TRTCacheDir != "" {
+			if err := os.MkdirAll(opts.TRTCacheDir, 0o755); err != nil {
+				return nil, fmt.Errorf("trt_cache_dir: %w", err)
+			}
+			trt["trt_engine_cache_enable"] = "1"
+			trt["trt_engine_cache_path"] = opts.TRTCacheDir
+			trt["trt_timing_cache_enable"] = "1"
+			trt["trt_timing_cache_path"] = opts.TRTCacheDir
+		}
+		if err := to.Update(trt); err != nil {
 			return nil, &ProviderError{Provider: provider, Err: err}
 		}
 		if err := so.AppendExecutionProviderTensorRT(to); err != nil {
