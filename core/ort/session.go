@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -60,29 +59,6 @@ type Session struct {
 	s         *onnx.DynamicAdvancedSession
 	closeOnce sync.Once
 }
-
-// ProviderError reports an execution provider that could not be used.
-type ProviderError struct {
-	Provider string // "cuda" or "tensorrt"
-	Err      error
-}
-
-func (e *ProviderError) Error() string {
-	label := map[string]string{ProviderCUDA: "CUDA", ProviderTensorRT: "TensorRT"}[e.Provider]
-	_, lib := Initialized()
-	msg := e.Err.Error()
-	if loc := ortLocation.FindStringIndex(msg); loc != nil {
-		msg = msg[loc[1]:] // drop ORT's source location and error code
-	}
-	return fmt.Sprintf("ort: %s execution provider unavailable: %s; this ONNX Runtime build (%s, %s) is CPU-only or "+
-		"cannot load its %s provider libraries, see README GPU section (or set allow_fallback to run on the CPU)",
-		label, msg, lib, Version(), label)
-}
-
-// ortLocation matches the prefix of ORT error messages: "/src/x.cc:12 fn [ONNXRuntimeError] : 1 : FAIL : ".
-var ortLocation = regexp.MustCompile(`^.*\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : `)
-
-func (e *ProviderError) Unwrap() error { return e.Err }
 
 // NewSession creates a session for model (ONNX bytes) that feeds inputs and fetches outputs, by name and in
 // that order, with dynamic shapes (any batch and size the graph accepts). opts.Name labels errors.
