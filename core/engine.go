@@ -21,15 +21,18 @@ import (
 
 // Engine holds a loaded model. Create it with New, release it with Close.
 type Engine struct {
-	cfg   Config
-	log   *slog.Logger
-	pack  *modelpack.Pack
-	sched *sampler.Schedule
-	den   *ort.Session
-	enc   *ort.Session // latent packs only
-	dec   *ort.Session // latent packs only
-	chain *ort.Session // the pack's fused chain graph, unless runtime.per_step or the pack has none
-	sem   chan struct{}
+	cfg    Config
+	log    *slog.Logger
+	pack   *modelpack.Pack
+	sched  *sampler.Schedule
+	den    *ort.Session
+	enc    *ort.Session // latent packs only
+	dec    *ort.Session // latent packs only
+	chain  *ort.Session // the pack's fused chain graph, unless runtime.per_step or the pack has none
+	fp16   bool         // some graph in use has float16 weights
+	gpu    *ort.GPU     // the CUDA device of a cuda/tensorrt engine (nil on the CPU or when the driver cannot say)
+	gpuErr string
+	sem    chan struct{}
 
 	closeOnce sync.Once
 }
@@ -52,6 +55,11 @@ type Info struct {
 	MaxBatch    int    `json:"max_batch"`
 	Source      string `json:"source"`
 	Chain       bool   `json:"chain"` // the T-step chain runs as one fused graph call per batch
+	FP16        bool   `json:"fp16"`  // graphs with float16 weights are in use
+	// GPU is the device of a cuda/tensorrt engine with the CUDA and cuDNN versions loaded (nil on the CPU);
+	// GPUError says why it could not be read.
+	GPU      *ort.GPU `json:"gpu,omitempty"`
+	GPUError string   `json:"gpu_error,omitempty"`
 }
 
 // LoadPack resolves cfg.Model: "" or "default" is the embedded default model, anything else a directory.
@@ -127,6 +135,13 @@ func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, e
 			return nil, fmt.Errorf("core: model %s: %w", m.Name, err)
 		}
 	}
+	if e.den.Provider() != ort.ProviderCPU {
+		if g, err := ort.DeviceInfo(cfg.Runtime.DeviceID); err != nil {
+			e.gpuErr = err.Error()
+		} else {
+			e.gpu = &g
+		}
+	}
 	log.Debug("resshift engine ready", "model", m.Name, "provider", e.den.Provider(), "ort", ort.Version(), "chain", e.chain != nil)
 	return e, nil
 }
@@ -142,6 +157,9 @@ func (e *Engine) session(g modelpack.GraphSpec) (*ort.Session, error) {
 	}
 	if err := e.pack.CheckGraph(g.Role, in, out); err != nil {
 		return nil, err
+	}
+	if w, err := ort.WeightTypes(data); err == nil && w["float16"] > 0 {
+		e.fp16 = true
 	}
 	opts := e.cfg.ortOptions()
 	opts.Name = g.Role
@@ -183,5 +201,6 @@ func (e *Engine) Info() Info {
 		Scale: m.Scale, Space: m.Space, Steps: m.Diffusion.Steps, Provider: e.den.Provider(),
 		ORTVersion: ort.Version(), Tile: m.Tiling.Tile, Overlap: m.Tiling.Overlap, Multiple: m.Tiling.Multiple,
 		FixedTile: m.Tiling.Fixed, MaxBatch: m.Tiling.MaxBatch, Source: src, Chain: e.chain != nil,
+		FP16: e.fp16, GPU: e.gpu, GPUError: e.gpuErr,
 	}
 }

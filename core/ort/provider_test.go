@@ -116,3 +116,31 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// Without an NVIDIA driver DeviceInfo says so; with one it names a device (checked fully by the gpu-tagged tests).
+func TestDeviceInfo(t *testing.T) {
+	g, err := DeviceInfo(0)
+	if err != nil {
+		if !strings.Contains(err.Error(), "libcuda.so.1") && !strings.Contains(err.Error(), "CUDA") {
+			t.Fatalf("error does not say what is missing: %v", err)
+		}
+		t.Log(err)
+		return
+	}
+	if g.Name == "" || g.MemoryMiB <= 0 || g.DriverCUDA == "" {
+		t.Fatalf("DeviceInfo(0) = %+v", g)
+	}
+	if _, err := DeviceInfo(1 << 20); err == nil || !strings.Contains(err.Error(), "device_id") {
+		t.Fatalf("device 1<<20: %v", err)
+	}
+}
+
+func TestWeightTypes(t *testing.T) {
+	w, err := WeightTypes(readModel(t, "conv-x4", "denoiser.onnx"))
+	if err != nil || w["float32"] == 0 || w["float16"] != 0 {
+		t.Fatalf("conv-x4: %v %v", w, err)
+	}
+	if _, err := WeightTypes([]byte("not onnx")); err == nil {
+		t.Fatal("garbage: want an error")
+	}
+}
