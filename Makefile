@@ -129,6 +129,17 @@ demo: build
 	$(BUILD)/resshift upscale --overwrite -o $(BUILD)/demo/balloons_x4.png examples/data/balloons.png
 	@echo "wrote $(BUILD)/demo/balloons_x4.png (4x the 192x128 input)"
 
+## gpu-check: the GPU checks (gpu-tagged engine tests: provider loads, CUDA vs CPU agreement, cancellation, 4
+## concurrent requests, fp16; then the benchmark table). On a machine with a CUDA device (after `make ort-gpu`, CUDA
+## 13 + cuDNN 9 on LD_LIBRARY_PATH) it runs them; elsewhere it packs them for the GPU test machine and prints the
+## two device commands (scripts/gpu/README.md).
+gpu-check: deps
+	@mkdir -p $(BUILD)
+	$(GO) vet -tags gpu ./core
+	$(GO) test -c -tags gpu -ldflags '$(LDFLAGS)' -o $(BUILD)/gpu.test ./core
+	@if [ -e /dev/nvidia0 ] || [ -e /dev/nvidiactl ]; then $(MAKE) --no-print-directory ort-gpu build && bash scripts/gpu/check.sh; \
+	else echo "no CUDA device here: preparing the check for the GPU test machine"; bash scripts/gpu/prepare.sh; fi
+
 ## test-pure: the cgo-free packages.
 test-pure:
 	CGO_ENABLED=0 $(GO) test ./core/sampler/... ./core/tile/... ./core/modelpack/... ./core/resample/... ./core/metric/...

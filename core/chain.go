@@ -114,7 +114,7 @@ func (f *fused) sample(ctx context.Context, r *run, _ []tile.Tile, regions []sam
 		}
 		f.b = b
 	}
-	if err := r.call(ctx, f.b, st); err != nil {
+	if err := r.call(ctx, f.b, st, &st.DenoiserORT); err != nil {
 		return fmt.Errorf("%w (chain of %d steps)", err, T)
 	}
 	st.DenoiserCalls += T

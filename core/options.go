@@ -37,6 +37,8 @@ type Stats struct {
 	DenoiserCalls int           // denoiser applications (a chain call counts its T)
 	ChainCalls    int           // calls of the pack's fused chain graph (0 on the per-step path)
 	ORT           time.Duration // time inside ONNX Runtime runs (encoder, denoiser, decoder)
+	// ORT per graph: the encoder, the denoiser (or chain) and the decoder calls; they add up to ORT.
+	EncoderORT, DenoiserORT, DecoderORT time.Duration
 	Total         time.Duration // the whole call, including decode/encode when done by the engine
 }
 

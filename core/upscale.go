@@ -240,8 +240,8 @@ func (r *run) prepare(tiles []tile.Tile) {
 
 func (r *run) shape(c, h, w int) []int64 { return []int64{int64(r.n), int64(c), int64(h), int64(w)} }
 
-// call runs one bound ORT graph under the engine's concurrency bound, timing it.
-func (r *run) call(ctx context.Context, b *ort.Binding, st *Stats) error {
+// call runs one bound ORT graph under the engine's concurrency bound, timing it into st.ORT and *graph.
+func (r *run) call(ctx context.Context, b *ort.Binding, st *Stats, graph *time.Duration) error {
 	select {
 	case r.e.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -250,7 +250,9 @@ func (r *run) call(ctx context.Context, b *ort.Binding, st *Stats) error {
 	defer func() { <-r.e.sem }()
 	t0 := time.Now()
 	err := b.Run()
-	st.ORT += time.Since(t0)
+	d := time.Since(t0)
+	st.ORT += d
+	*graph += d
 	if err != nil {
 		return fmt.Errorf("core: %w", err)
 	}
@@ -275,7 +277,7 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 		if err != nil {
 			return err
 		}
-		if err := r.call(ctx, b, st); err != nil {
+		if err := r.call(ctx, b, st, &st.EncoderORT); err != nil {
 			return err
 		}
 		prior = r.zy
@@ -293,7 +295,7 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 		if err != nil {
 			return err
 		}
-		if err := r.call(ctx, b, st); err != nil {
+		if err := r.call(ctx, b, st, &st.DecoderORT); err != nil {
 			return err
 		}
 	}
@@ -351,7 +353,7 @@ func (p *perStep) sample(ctx context.Context, r *run, tiles []tile.Tile, regions
 		for k := range r.ts {
 			r.ts[k], r.tf[k] = int64(i), float32(i)
 		}
-		if err := r.call(ctx, den, st); err != nil {
+		if err := r.call(ctx, den, st, &st.DenoiserORT); err != nil {
 			return fmt.Errorf("%w (step %d)", err, i)
 		}
 		st.DenoiserCalls++
