@@ -19,6 +19,10 @@ import (
 	"github.com/resshift/resshift/models"
 )
 
+// idleShapes is how many tile shapes an engine keeps idle buffers and bindings for (runtime.concurrency runs
+// each): images of one size, or larger than a tile, reuse them; memory stays bounded.
+const idleShapes = 2
+
 // Engine holds a loaded model. Create it with New, release it with Close.
 type Engine struct {
 	cfg    Config
@@ -33,6 +37,7 @@ type Engine struct {
 	gpu    *ort.GPU     // the CUDA device of a cuda/tensorrt engine (nil on the CPU or when the driver cannot say)
 	gpuErr string
 	sem    chan struct{}
+	runs   *runPool // idle per-shape buffers and bindings
 
 	closeOnce sync.Once
 }
@@ -104,7 +109,8 @@ func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, e
 	if err := ort.Init(cfg.Runtime.ORTLibrary); err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Concurrency)}
+	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Concurrency),
+		runs: newRunPool(cfg.Runtime.Concurrency, idleShapes)}
 	for _, g := range m.Graphs() {
 		if g.Role == modelpack.RoleChain && cfg.Runtime.PerStep {
 			continue
@@ -171,6 +177,7 @@ func (e *Engine) session(g modelpack.GraphSpec) (*ort.Session, error) {
 func (e *Engine) Close() error {
 	var errs []error
 	e.closeOnce.Do(func() {
+		e.runs.close()
 		for _, s := range []*ort.Session{e.den, e.enc, e.dec, e.chain} {
 			if s != nil {
 				errs = append(errs, s.Close())

@@ -39,7 +39,7 @@ type Stats struct {
 	ORT           time.Duration // time inside ONNX Runtime runs (encoder, denoiser, decoder)
 	// ORT per graph: the encoder, the denoiser (or chain) and the decoder calls; they add up to ORT.
 	EncoderORT, DenoiserORT, DecoderORT time.Duration
-	Total         time.Duration // the whole call, including decode/encode when done by the engine
+	Total                               time.Duration // the whole call, including decode/encode when done by the engine
 }
 
 // Options returns the configured defaults: sampler and seed from the config,

@@ -56,8 +56,16 @@ func (e *Engine) UpscaleRGB(ctx context.Context, rgb []float32, w, h int, opt Op
 	if err != nil {
 		return nil, st, fmt.Errorf("core: %w", err)
 	}
-	r := newRun(e, plan, rgb, kind, opt)
-	defer r.close()
+	n := opt.Batch
+	if !tl.Fixed {
+		n = min(n, plan.Len()) // fixed graphs take exactly their batch; dynamic ones need no padding tiles
+	}
+	r := e.runs.get(runKey{n: n, tw: plan.TileW, th: plan.TileH, kind: kind})
+	if r == nil {
+		r = newRun(e, runKey{n: n, tw: plan.TileW, th: plan.TileH, kind: kind})
+	}
+	r.reset(plan, rgb, opt)
+	defer e.runs.put(r)
 	st.Tiles = plan.Len()
 	for first := 0; first < plan.Len(); first += opt.Batch {
 		n := min(opt.Batch, plan.Len()-first)
@@ -98,9 +106,11 @@ func (e *Engine) UpscaleRGB(ctx context.Context, rgb []float32, w, h int, opt Op
 	return out, st, nil
 }
 
-// run holds the per-call buffers for one batch of tiles (reused across batches).
+// run holds the buffers and ONNX Runtime bindings for batches of one tile shape: reused across the batches of a
+// call and, through the engine's runPool, across calls with the same runKey.
 type run struct {
 	e       *Engine
+	key     runKey
 	plan    *tile.Plan
 	src     []float32
 	w, h    int
@@ -128,11 +138,10 @@ type run struct {
 	dec     *ort.Binding // latent packs: decoder x → img
 }
 
-func newRun(e *Engine, plan *tile.Plan, src []float32, kind sampler.Kind, opt Options) *run {
+// newRun allocates the buffers for key's shapes (bindings are made on first use).
+func newRun(e *Engine, key runKey) *run {
 	s := e.pack.Scale
-	r := &run{e: e, plan: plan, src: src, w: plan.Width, h: plan.Height, opt: opt,
-		samp: sampler.New(e.sched, kind, opt.Seed), steps: e.sched.T(), n: opt.Batch,
-		tw: plan.TileW, th: plan.TileH}
+	r := &run{e: e, key: key, steps: e.sched.T(), n: key.n, tw: key.tw, th: key.th}
 	r.TW, r.TH = r.tw*s, r.th*s
 	r.lw, r.lh, r.xc = r.TW, r.TH, 3
 	if lat := e.pack.Latent; lat != nil {
@@ -143,7 +152,7 @@ func newRun(e *Engine, plan *tile.Plan, src []float32, kind sampler.Kind, opt Op
 	r.lq = make([]float32, n*3*r.tw*r.th)
 	r.ext = make([]float32, 3*(r.tw+2*yMargin)*(r.th+2*yMargin))
 	r.y = make([]float32, n*3*r.TW*r.TH)
-	r.x, r.xin, r.x0 = make([]float32, xl), make([]float32, xl), make([]float32, xl)
+	r.x, r.xin = make([]float32, xl), make([]float32, xl)
 	r.up = make([]float32, 3*(r.tw+2*yMargin)*s*(r.th+2*yMargin)*s)
 	if e.pack.Latent != nil {
 		r.zy = make([]float32, xl)
@@ -153,11 +162,18 @@ func newRun(e *Engine, plan *tile.Plan, src []float32, kind sampler.Kind, opt Op
 	r.tf = make([]float32, n)
 	r.resizer = resample.NewResizer(r.th+2*yMargin, r.tw+2*yMargin, (r.th+2*yMargin)*s, (r.tw+2*yMargin)*s, resample.Torch)
 	if e.chain != nil {
-		r.smp = newFused(r, kind)
+		r.smp = newFused(r, key.kind)
 	} else {
+		r.x0 = make([]float32, xl)
 		r.smp = &perStep{}
 	}
 	return r
+}
+
+// reset points the run at one call's image, plan and options (the plan's tile shape must be the run's).
+func (r *run) reset(plan *tile.Plan, src []float32, opt Options) {
+	r.plan, r.src, r.w, r.h, r.opt = plan, src, plan.Width, plan.Height, opt
+	r.samp = sampler.New(r.e.sched, r.key.kind, opt.Seed)
 }
 
 // close releases the run's ONNX Runtime bindings.

@@ -13,7 +13,8 @@ import (
 // (and their shapes) are fixed for the binding's life, so create one Binding per shape.
 //
 // A Binding is not safe for concurrent use (its buffers are shared state): use one per goroutine. The
-// session may run other calls and bindings concurrently. Close it before closing the session.
+// session may run other calls and bindings concurrently. Closing the session releases its open bindings
+// (their Run then fails); Close on such a binding is a no-op.
 type Binding struct {
 	s       *Session
 	io      *onnx.IoBinding
@@ -79,6 +80,12 @@ func (s *Session) Bind(inputs, outputs []Value) (*Binding, error) {
 			return fail("%s: %v", b.label(i), err)
 		}
 	}
+	s.bmu.Lock()
+	if s.bindings == nil {
+		s.bindings = map[*Binding]struct{}{}
+	}
+	s.bindings[b] = struct{}{}
+	s.bmu.Unlock()
 	ok = true
 	return b, nil
 }
@@ -112,7 +119,12 @@ func (b *Binding) Run() error {
 func (b *Binding) Close() error {
 	b.s.mu.RLock()
 	defer b.s.mu.RUnlock()
-	b.release()
+	b.s.bmu.Lock()
+	defer b.s.bmu.Unlock()
+	if _, open := b.s.bindings[b]; open {
+		delete(b.s.bindings, b)
+		b.release()
+	}
 	return nil
 }
 

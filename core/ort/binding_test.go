@@ -121,3 +121,25 @@ func TestBindErrors(t *testing.T) {
 		t.Fatalf("Bind on a closed session: %v", err)
 	}
 }
+
+// Closing the session releases its open bindings: their Run fails cleanly and Close is a no-op.
+func TestBindingSessionClosed(t *testing.T) {
+	s := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{Name: "denoiser"})
+	feeds := denoiserFeeds(1, 4, 4, []int64{0})
+	b, err := s.Bind(feeds, []Value{{Shape: []int64{1, 3, 16, 16}, F32: make([]float32, 3*16*16)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Run(); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("Run after the session closed: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -58,6 +58,8 @@ type Session struct {
 	mu        sync.RWMutex
 	s         *onnx.DynamicAdvancedSession
 	closeOnce sync.Once
+	bmu       sync.Mutex            // guards bindings
+	bindings  map[*Binding]struct{} // open bindings, released by Close before the session
 }
 
 // NewSession creates a session for model (ONNX bytes) that feeds inputs and fetches outputs, by name and in
@@ -415,12 +417,19 @@ func newTensor(v Value) (onnx.Value, error) {
 	return onnx.NewTensor(shape, v.I64)
 }
 
-// Close releases the session. It waits for runs in progress; later runs fail. Safe to call more than once.
+// Close releases the session and its open bindings. It waits for runs in progress; later runs fail. Safe to
+// call more than once.
 func (s *Session) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		s.bmu.Lock()
+		for b := range s.bindings {
+			b.release()
+		}
+		s.bindings = nil
+		s.bmu.Unlock()
 		if s.s != nil {
 			err = s.s.Destroy()
 			s.s = nil
