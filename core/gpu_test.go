@@ -126,35 +126,6 @@ func hrGlob(lr string) string {
 	return base + "*"
 }
 
-// to8 quantises planar [-1, 1] RGB like the PNG encoder and returns a metric image (grey: one channel).
-func to8(rgb []float32, w, h int, gray bool) *metric.Image {
-	c := 3
-	if gray {
-		c = 1
-	}
-	m := &metric.Image{W: w, H: h, C: c, Pix: make([]uint8, c*w*h)}
-	for i := 0; i < w*h; i++ {
-		for k := 0; k < c; k++ {
-			v := math.Round((float64(rgb[k*w*h+i]) + 1) * 127.5)
-			m.Pix[i*c+k] = uint8(min(max(v, 0), 255))
-		}
-	}
-	return m
-}
-
-// psnrFloat is the PSNR in dB between two [-1, 1] images (peak-to-peak 2).
-func psnrFloat(a, b []float32) float64 {
-	var se float64
-	for i := range a {
-		d := float64(a[i] - b[i])
-		se += d * d
-	}
-	if se == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(4/(se/float64(len(a))))
-}
-
 func TestGPUProviderLoads(t *testing.T) {
 	e := gpuEngine(t, "")
 	in := e.Info()

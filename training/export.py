@@ -118,6 +118,29 @@ def export_chain(model: torch.nn.Module, steps: int, path: Path):
     os.replace(tmp, path)
 
 
+def write_fp16_pack(src: Path, dst: Path):
+    """Write the fp16 variant of the pack in src to dst: its graphs converted by training.fp16 (float32 inputs and
+    outputs, float16 inside), model.toml with the name suffixed "-fp16"."""
+    import onnx
+    from .fp16 import to_fp16
+    dst.mkdir(parents=True, exist_ok=True)
+    manifest = (src / "model.toml").read_text()
+    for name in ("denoiser.onnx", "chain.onnx"):
+        if (src / name).exists():
+            tmp = dst / (name + ".tmp")
+            onnx.save(to_fp16(onnx.load(str(src / name))), str(tmp))
+            os.replace(tmp, dst / name)
+    lines = manifest.splitlines(keepends=True)
+    for i, ln in enumerate(lines):
+        if ln.startswith("# "):
+            lines[i] = "# fp16 variant for GPUs (training/export.py --fp16-out; graphs float16 inside, float32 in and out).\n"
+        elif ln.startswith("name "):
+            lines[i] = ln.replace('"\n', '-fp16"\n')
+        elif ln.startswith("description "):
+            lines[i] = ln.replace('"\n', ', fp16 for GPUs"\n')
+    (dst / "model.toml").write_text("".join(lines))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default="training/runs/default/best_ema.pt")
@@ -128,6 +151,7 @@ def main(argv=None):
     ap.add_argument("--overlap", type=int, default=16)
     ap.add_argument("--no-chain", action="store_true", help="do not export chain.onnx (per-step graph only)")
     ap.add_argument("--chain-only", action="store_true", help="write only chain.onnx and model.toml")
+    ap.add_argument("--fp16-out", default="", help="also write the fp16 variant of the pack (for GPUs) to this folder")
     args = ap.parse_args(argv)
     if args.no_chain and args.chain_only:
         ap.error("--no-chain and --chain-only exclude each other")
@@ -153,6 +177,8 @@ def main(argv=None):
     (out / "model.toml").write_text(MANIFEST.format(name=args.name, version=args.version, params=count_params(model) / 1e6,
                                                     tile=args.tile, overlap=args.overlap, denoiser=gen.PIXEL_DENOISER,
                                                     chain="" if args.no_chain else CHAIN, kappa=config_of(st).kappa))
+    if args.fp16_out:
+        write_fp16_pack(out, Path(args.fp16_out))
     if args.chain_only:
         return
     # reference cases: two sizes, two batch sizes, all timesteps
