@@ -136,7 +136,7 @@ demo: build
 gpu-check: deps
 	@mkdir -p $(BUILD)
 	$(GO) vet -tags gpu ./core
-	$(GO) test -c -tags gpu -ldflags '$(LDFLAGS)' -o $(BUILD)/gpu.test ./core
+	$(GO) test -c -tags gpu -ldflags '$(LDFLAGS)' -o $(BUILD)/gpu.test ./core   # run by scripts/gpu/check.sh
 	@if [ -e /dev/nvidia0 ] || [ -e /dev/nvidiactl ]; then $(MAKE) --no-print-directory ort-gpu build && bash scripts/gpu/check.sh; \
 	else echo "no CUDA device here: preparing the check for the GPU test machine"; bash scripts/gpu/prepare.sh; fi
 

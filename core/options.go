@@ -17,8 +17,10 @@ type Options struct {
 	Batch   int    // tiles per ONNX Runtime call, 1..model max_batch (fixed graphs: exactly max_batch)
 
 	// Progress, when set, is called after every denoiser call from the
-	// goroutine running Upscale. Returning a non-nil error cancels the call,
-	// which then fails with an error matching ErrCanceled.
+	// goroutine running Upscale (on the fused chain path, which runs all
+	// steps in one call, once per batch with Step = Steps). Returning a
+	// non-nil error cancels the call, which then fails with an error
+	// matching ErrCanceled.
 	Progress func(Progress) error
 }
 

@@ -8,11 +8,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-build/gpu-check}; mkdir -p "$OUT"
-bin() { if command -v "$1" >/dev/null; then command -v "$1"; else echo "build/$1"; fi; }
+bin() { if command -v "$1" >/dev/null; then command -v "$1"; elif [ -x "build/$1" ]; then echo "build/$1"; else echo "build/gpu/$1"; fi; }
 RS=$(bin resshift); GT=$(bin gpu.test)
 [ -x "$GT" ] || { echo "check: gpu.test not found (scripts/gpu/prepare.sh or make gpu-check builds it)"; exit 1; }
 export RESSHIFT_GPU_BENCH=1
-[ -d .device/data/Set14 ] && export RESSHIFT_GPU_DATA=$PWD/.device/data
+[ -d models/resshift-lite-x4-fp16 ] && export RESSHIFT_GPU_FP16_PACK=$PWD/models/resshift-lite-x4-fp16
+[ -d ~/stage/data/Set14 ] && export RESSHIFT_GPU_DATA=$HOME/stage/data
+[ -z "${RESSHIFT_GPU_DATA:-}" ] && [ -d .device/data/Set14 ] && export RESSHIFT_GPU_DATA=$PWD/.device/data
 [ -z "${RESSHIFT_GPU_DATA:-}" ] && [ -d ../shared/data/eval/Set14 ] && export RESSHIFT_GPU_DATA=$(cd ../shared/data/eval && pwd)
 {
   echo "== $(date -u +%FT%TZ) $(hostname)"

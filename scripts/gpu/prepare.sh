@@ -5,14 +5,16 @@
 #   2. copies Set5 and Set14 (HR, LR_x4) from ../shared/data/eval into .device/data (ignored, ~6 MB) when present;
 #   3. packs the ONNX Runtime 1.29 core, the binaries and their libraries (.device/1) and the CUDA provider
 #      (.device/2) with ../shared/tools/device/pack.sh;
-#   4. prints the two device commands to send, one right after the other (scripts/gpu/README.md).
+#   4. prints the three device commands to send, one right after the other (scripts/gpu/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tools=../shared/tools/device
 [ -x "$tools/pack.sh" ] || { echo "prepare: $tools/pack.sh not found (the device tools live in ../shared/tools/device)"; exit 1; }
-make build >/dev/null
-LDF="-X github.com/resshift/resshift/core/ort.defaultLibraryPath=$PWD/third_party/onnxruntime/lib/libonnxruntime.so.1"
-go test -c -tags gpu -ldflags "$LDF" -o build/gpu.test ./core
+make deps >/dev/null
+# stripped binaries (smaller bundle); the library path comes from ~/stage/env.sh there
+mkdir -p build/gpu
+go build -ldflags "-s -w" -o build/gpu/resshift ./cmd/resshift
+go test -c -tags gpu -ldflags "-s -w" -o build/gpu/gpu.test ./core
 mkdir -p .device   # ignored by .gitignore: it travels only where a device command carries it
 rm -rf .device/data
 if [ -d ../shared/data/eval/Set14 ]; then
@@ -25,18 +27,19 @@ fi
 # repository and move the bundles here.
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 git init -q "$scratch"
-(cd "$scratch" && "$OLDPWD/$tools/pack.sh" "$OLDPWD/build/resshift" "$OLDPWD/build/gpu.test") | grep -v 'with the tracked tree'
+(cd "$scratch" && "$OLDPWD/$tools/pack.sh" "$OLDPWD/build/gpu/resshift" "$OLDPWD/build/gpu/gpu.test") | grep -v 'with the tracked tree'
 rm -rf .device/1 .device/2 && mv "$scratch/.device/1" "$scratch/.device/2" .device/
 tree=$(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
-for d in ".device/1" ".device/2 .device/data"; do
+for d in .device/1 .device/data .device/2; do
   n=$(( $(du -scb $d | tail -1 | cut -f1) + tree ))
   echo "prepare: $d with the tracked tree: $((n / 1048576)) MiB of 64"
   [ $n -lt $((63 * 1048576)) ] || echo "prepare: WARNING: $d will not travel in one transfer"
 done
 cat <<'CMDS'
 
-Device commands (send the second at once after the first; the machine is kept ~30 s between commands):
-  1) carry [".device/1"]                  bash .device/1/stage.sh
-  2) carry [".device/2", ".device/data"]  bash .device/2/stage.sh && . ~/stage/env.sh && bash scripts/gpu/check.sh
+Device commands (send each at once after the previous one; the machine is kept ~30 s between commands):
+  1) carry [".device/1"]     bash .device/1/stage.sh
+  2) carry [".device/data"]  mkdir -p ~/stage/data && cp -r .device/data/. ~/stage/data/ && du -sh ~/stage/data
+  3) carry [".device/2"]     bash .device/2/stage.sh && . ~/stage/env.sh && bash scripts/gpu/check.sh
 Results come back under $OUT (gpu-check.log, info.txt, info.json).
 CMDS
