@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/resshift/resshift/core/modelpack"
 	"github.com/resshift/resshift/core/ort"
@@ -67,16 +68,29 @@ func checkChain(s *ort.Session, c *modelpack.Chain, T int) error {
 
 // fused runs a batch through the pack's chain graph: the prior sample and the step noise are drawn in Go
 // (tile-invariant, counter-based), then one call returns the final x0.
+//
+// Noise is a pure function of (seed, step, global coordinate), so the noise a run holds stays valid for the next
+// batch with the same seed and tile regions: a pooled run that upscales images of one size again (frames of a
+// video, thumbnails of one size) draws it once. eps holds the prior's ε for x_T = y + PriorStd·ε, which equals
+// sampler.Prior bit for bit.
 type fused struct {
 	b     *ort.Binding
 	noise []float32 // n×(T-1)×3×H×W; stays zero for the deterministic sampler (its s column is 0)
+	eps   []float32 // n×3×H×W: the prior's noise
 	coef  []float32
-	draw  bool // stochastic: fill noise every batch
+	draw  bool // stochastic: step noise too
+
+	drawn     bool // eps (and noise) hold the noise of seed and regions
+	seed      uint64
+	regions   []sampler.Region
+	priorStd  float32
+	noiseHits int // batches that reused the noise already drawn (for tests)
 }
 
 func newFused(r *run, kind sampler.Kind) *fused {
-	return &fused{noise: make([]float32, r.n*(r.steps-1)*r.xc*r.lh*r.lw), coef: chainCoef(r.e.sched, kind),
-		draw: kind == sampler.Stochastic}
+	xl := r.n * r.xc * r.lh * r.lw
+	return &fused{noise: make([]float32, xl*(r.steps-1)), eps: make([]float32, xl), coef: chainCoef(r.e.sched, kind),
+		draw: kind == sampler.Stochastic, priorStd: float32(r.e.sched.PriorStd())}
 }
 
 func (f *fused) close() {
@@ -89,16 +103,30 @@ func (f *fused) sample(ctx context.Context, r *run, _ []tile.Tile, regions []sam
 	xsz := r.xc * r.lw * r.lh
 	T := r.steps
 	// x_T goes to r.xin (the chain's input), the result to r.x.
+	fresh := !f.drawn || f.seed != r.samp.Noise.Seed || !slices.Equal(f.regions, regions)
+	if fresh {
+		f.drawn, f.seed, f.regions = false, r.samp.Noise.Seed, append(f.regions[:0], regions...)
+	} else {
+		f.noiseHits++
+	}
+	std := f.priorStd
 	forParts(regions, func(k int, p sampler.Part) {
 		o, l := k*xsz+p.Off, p.Len()
-		r.samp.Prior(r.xin[o:o+l], prior[o:o+l], p.Region)
-		if f.draw {
-			for j := 0; j < T-1; j++ { // slot j: the noise of the update after call j, step i = T-1-j
-				so := (k*(T-1)+j)*xsz + p.Off
-				r.samp.Noise.Fill(f.noise[so:so+l], T-1-j, p.Region)
+		eps, y, x := f.eps[o:o+l], prior[o:o+l], r.xin[o:o+l]
+		if fresh {
+			r.samp.Noise.Fill(eps, r.samp.PriorStep(), p.Region)
+			if f.draw {
+				for j := 0; j < T-1; j++ { // slot j: the noise of the update after call j, step i = T-1-j
+					so := (k*(T-1)+j)*xsz + p.Off
+					r.samp.Noise.Fill(f.noise[so:so+l], T-1-j, p.Region)
+				}
 			}
 		}
+		for n := range x { // sampler.Prior's arithmetic: y + PriorStd·ε
+			x[n] = y[n] + std*eps[n]
+		}
 	})
+	f.drawn = true
 	if f.b == nil {
 		c := r.e.pack.Chain
 		hr := r.shape(3, r.TH, r.TW)

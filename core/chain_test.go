@@ -174,3 +174,36 @@ func f32bytes(v []float32) []byte {
 	}
 	return b
 }
+
+// A pooled run keeps the noise it drew: the next call with the same seed and tile regions reuses it (a noise hit)
+// and still gives the per-step path's bytes; another seed draws again.
+func TestChainNoiseReuse(t *testing.T) {
+	chain, step := chainEngine(t, "", false), chainEngine(t, "", true)
+	w, h := 40, 32
+	img, img2 := smooth(w, h, 24), smooth(w, h, 25)
+	mod := func(seed uint64) func(*Options) {
+		return func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap = "stochastic", seed, 64, 8 }
+	}
+	hits := func() int {
+		r := chain.runs.get(runKey{n: 1, tw: w, th: h, kind: sampler.Stochastic})
+		if r == nil {
+			t.Fatal("no pooled run")
+		}
+		defer chain.runs.put(r)
+		return r.smp.(*fused).noiseHits
+	}
+	for i, tc := range []struct {
+		img  []float32
+		seed uint64
+		hits int
+	}{{img, 7, 0}, {img2, 7, 1}, {img, 7, 2}, {img, 8, 2}} {
+		got := upscale(t, chain, tc.img, w, h, mod(tc.seed))
+		want := upscale(t, step, tc.img, w, h, mod(tc.seed))
+		if !bytes.Equal(f32bytes(got), f32bytes(want)) {
+			t.Errorf("call %d: chain differs from per-step (max %g)", i, maxDiff(got, want))
+		}
+		if n := hits(); n != tc.hits {
+			t.Errorf("call %d: %d noise hits, want %d", i, n, tc.hits)
+		}
+	}
+}
