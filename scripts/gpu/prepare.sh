@@ -27,6 +27,8 @@ fi
 # repository and move the bundles here.
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 git init -q "$scratch"
+# reuse the compressed ONNX Runtime bundles of an earlier run (pack.sh then only packs the binaries)
+[ -f .device/1/ortcore.so.xz ] && [ -f .device/2/pcuda90.so.xz ] && mkdir -p "$scratch/.device" && cp -r .device/1 .device/2 "$scratch/.device/"
 (cd "$scratch" && "$OLDPWD/$tools/pack.sh" "$OLDPWD/build/gpu/resshift" "$OLDPWD/build/gpu/gpu.test") | grep -v 'with the tracked tree'
 rm -rf .device/1 .device/2 && mv "$scratch/.device/1" "$scratch/.device/2" .device/
 tree=$(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
