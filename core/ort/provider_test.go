@@ -1,6 +1,7 @@
 package ort
 
 import (
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -142,5 +143,24 @@ func TestWeightTypes(t *testing.T) {
 	}
 	if _, err := WeightTypes([]byte("not onnx")); err == nil {
 		t.Fatal("garbage: want an error")
+	}
+}
+
+// trt_cache_dir is created for the tensorrt provider (before the provider loads); without TensorRT the session
+// still fails with a ProviderError naming what is missing.
+func TestTRTCacheDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "trt", "cache")
+	s, err := NewSession(readModel(t, "pointwise-x4", "denoiser.onnx"), denoiserIn, []string{"x0"},
+		Options{Provider: ProviderTensorRT, TRTCacheDir: dir, Name: "denoiser"}, nil)
+	if err == nil {
+		s.Close()
+		t.Skip("TensorRT is available here")
+	}
+	var pe *ProviderError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "TensorRT execution provider unavailable") {
+		t.Fatalf("got %v", err)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		t.Fatalf("cache dir not created: %v", err)
 	}
 }
