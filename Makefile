@@ -37,8 +37,9 @@ sysdeps:
 ## ort: fetch ONNX Runtime (linux x64; a CUDA-enabled core that runs on the CPU without providers) from the npm
 ## package onnxruntime-node, checksum-checked. The stamp file names the version: changing ORT_VERSION replaces an
 ## older library (and removes providers of another version) on the next `make`.
-ort: $(ORT_STAMP)
+ort: $(ORT_LIB)
 $(ORT_LIB): $(ORT_STAMP)
+	@[ -f $@ ] || { rm -f $(ORT_STAMP); $(MAKE) --no-print-directory $(ORT_STAMP); }   # stamp without library
 $(ORT_STAMP):
 	@mkdir -p $(ORT_DIR)/pkg $(ORT_DIR)/lib
 	@echo "fetching onnxruntime-node@$(ORT_VERSION) with npm pack"
@@ -54,6 +55,7 @@ $(ORT_STAMP):
 ## ort-gpu: the CUDA (and TensorRT) execution providers beside the core library, checksum-checked (a ~180 MB
 ## download). Running on a GPU also needs the CUDA 13 and cuDNN 9 libraries on LD_LIBRARY_PATH (README, GPU).
 ort-gpu: $(ORT_GPU_STAMP)
+	@for f in $(ORT_GPU_LIBS); do [ -f $(ORT_DIR)/lib/$$f ] || { rm -f $(ORT_GPU_STAMP); $(MAKE) --no-print-directory $(ORT_GPU_STAMP); break; }; done
 $(ORT_GPU_STAMP): $(ORT_STAMP)
 	@mkdir -p $(ORT_DIR)/pkg
 	@echo "fetching $(ORT_GPU_PKG)@$(ORT_GPU_PKGVER) (ONNX Runtime $(ORT_VERSION) CUDA 13 providers) with npm pack"
