@@ -99,7 +99,7 @@ func (f *fused) close() {
 	}
 }
 
-func (f *fused) sample(ctx context.Context, r *run, _ []tile.Tile, regions []sampler.Region, prior []float32, st *Stats) error {
+func (f *fused) sample(ctx context.Context, r *run, tiles []tile.Tile, regions []sampler.Region, prior []float32, st *Stats) error {
 	xsz := r.xc * r.lw * r.lh
 	T := r.steps
 	// x_T goes to r.xin (the chain's input), the result to r.x.
@@ -147,5 +147,14 @@ func (f *fused) sample(ctx context.Context, r *run, _ []tile.Tile, regions []sam
 	}
 	st.DenoiserCalls += T
 	st.ChainCalls++
+	// The per-step path reports every denoiser call but the last of a batch (UpscaleRGB reports the batch):
+	// report the same calls, all done now, so callers see the same sequence and can cancel the same way.
+	if r.opt.Progress != nil {
+		for step := 1; step < T; step++ {
+			if err := r.opt.Progress(Progress{TilesDone: tiles[0].Index, Tiles: r.plan.Len(), Step: step, Steps: T}); err != nil {
+				return newKindError(ErrCanceled, "core: cancelled by progress callback: "+err.Error(), err)
+			}
+		}
+	}
 	return nil
 }

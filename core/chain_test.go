@@ -3,9 +3,11 @@ package core
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -205,5 +207,34 @@ func TestChainNoiseReuse(t *testing.T) {
 		if n := hits(); n != tc.hits {
 			t.Errorf("call %d: %d noise hits, want %d", i, n, tc.hits)
 		}
+	}
+}
+
+// The chain path reports the same progress sequence as the per-step path, and a callback error cancels it.
+func TestChainProgress(t *testing.T) {
+	w, h := 48, 40
+	img := smooth(w, h, 26)
+	seq := func(e *Engine, stopAt int) ([]Progress, error) {
+		var got []Progress
+		o := e.Options()
+		o.Tile, o.Overlap = 32, 8
+		o.Progress = func(p Progress) error {
+			got = append(got, p)
+			if len(got) == stopAt {
+				return errors.New("stop")
+			}
+			return nil
+		}
+		_, _, err := e.UpscaleRGB(context.Background(), img, w, h, o)
+		return got, err
+	}
+	chain, step := chainEngine(t, "", false), chainEngine(t, "", true)
+	a, errA := seq(chain, 0)
+	b, errB := seq(step, 0)
+	if errA != nil || errB != nil || !slices.Equal(a, b) || len(a) != 4*4 {
+		t.Fatalf("chain %v (%v)\nper-step %v (%v)", a, errA, b, errB)
+	}
+	if got, err := seq(chain, 3); !errors.Is(err, ErrCanceled) || len(got) != 3 {
+		t.Fatalf("cancel at the third call: %v after %d calls", err, len(got))
 	}
 }

@@ -18,9 +18,9 @@ type Options struct {
 
 	// Progress, when set, is called after every denoiser call from the
 	// goroutine running Upscale (on the fused chain path, which runs all
-	// steps in one call, once per batch with Step = Steps). Returning a
-	// non-nil error cancels the call, which then fails with an error
-	// matching ErrCanceled.
+	// steps of a batch in one call, the same calls are reported together
+	// once that call returns). Returning a non-nil error cancels the call,
+	// which then fails with an error matching ErrCanceled.
 	Progress func(Progress) error
 }
 
