@@ -3,8 +3,8 @@
 # (`make gpu-check` runs it when this machine has no CUDA device):
 #   1. builds build/resshift and the gpu-tagged engine tests (build/gpu.test);
 #   2. copies Set5 and Set14 (HR, LR_x4) from ../shared/data/eval into .device/data (ignored, ~6 MB) when present;
-#   3. packs the ONNX Runtime 1.29 core, the binaries and their libraries (.device/1) and the CUDA provider
-#      (.device/2) with ../shared/tools/device/pack.sh;
+#   3. packs the binaries and their libraries (.device/1), the ONNX Runtime 1.29 core (moved to .device/data) and
+#      the CUDA provider (.device/2) with ../shared/tools/device/pack.sh;
 #   4. prints the three device commands to send, one right after the other (scripts/gpu/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,9 +28,19 @@ fi
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 git init -q "$scratch"
 # reuse the compressed ONNX Runtime bundles of an earlier run (pack.sh then only packs the binaries)
-[ -f .device/1/ortcore.so.xz ] && [ -f .device/2/pcuda90.so.xz ] && mkdir -p "$scratch/.device" && cp -r .device/1 .device/2 "$scratch/.device/"
-(cd "$scratch" && "$OLDPWD/$tools/pack.sh" "$OLDPWD/build/gpu/resshift" "$OLDPWD/build/gpu/gpu.test") | grep -v 'with the tracked tree'
+core=.device/1/ortcore.so.xz; [ -f "$core" ] || core=.device/data/ortcore.so.xz
+if [ -f "$core" ] && [ -f .device/2/pcuda90.so.xz ]; then
+  mkdir -p "$scratch/.device/1" "$scratch/.device/2"
+  cp "$core" "$(dirname "$core")/libonnxruntime_providers_shared.so" "$scratch/.device/1/"
+  cp .device/2/pcuda90.so.xz "$scratch/.device/2/"
+fi
+(cd "$scratch" && "$OLDPWD/$tools/pack.sh" "$OLDPWD/build/gpu/resshift" "$OLDPWD/build/gpu/gpu.test") | grep -v 'with the tracked tree\|will not travel'
 rm -rf .device/1 .device/2 && mv "$scratch/.device/1" "$scratch/.device/2" .device/
+# The binaries' libraries (libvips and deps) fill bundle 1: the ORT core travels with the data set instead
+# (stage.sh unpacks whatever its folder holds).
+mkdir -p .device/data
+mv .device/1/ortcore.so.xz .device/1/libonnxruntime_providers_shared.so .device/data/
+cp .device/1/stage.sh .device/data/
 tree=$(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
 for d in .device/1 .device/data .device/2; do
   n=$(( $(du -scb $d | tail -1 | cut -f1) + tree ))
@@ -41,7 +51,7 @@ cat <<'CMDS'
 
 Device commands (send each at once after the previous one; the machine is kept ~30 s between commands):
   1) carry [".device/1"]     bash .device/1/stage.sh
-  2) carry [".device/data"]  mkdir -p ~/stage/data && cp -r .device/data/. ~/stage/data/ && du -sh ~/stage/data
+  2) carry [".device/data"]  bash .device/data/stage.sh && mkdir -p ~/stage/data && cp -r .device/data/Set5 .device/data/Set14 ~/stage/data/
   3) carry [".device/2"]     bash .device/2/stage.sh && . ~/stage/env.sh && bash scripts/gpu/check.sh
 Results come back under $OUT (gpu-check.log, info.txt, info.json).
 CMDS
