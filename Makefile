@@ -1,9 +1,16 @@
 # resshift build. Two commands a user needs: `make demo` and `make test`.
 SHELL := /bin/bash
-ORT_VERSION ?= 1.24.3
-ORT_SHA256  ?= aa1bb5fa261ea68de05dd53efbba210cd7adf2d2850f4c3a201054c74cc78040
+ORT_VERSION ?= 1.29.0
+ORT_SHA256  ?= cfdfb45ec4044b1fdca43e5d2e180fb6817e649ff8ad1e0dfc90e18e51b67037
 ORT_DIR     := third_party/onnxruntime
 ORT_LIB     := $(ORT_DIR)/lib/libonnxruntime.so.1
+ORT_STAMP   := $(ORT_DIR)/lib/.onnxruntime-node-$(ORT_VERSION)
+# CUDA 13 / cuDNN 9 execution providers of the same ORT version (1.29.0), for `make ort-gpu`.
+ORT_GPU_PKG    ?= com.github.asus4.onnxruntime.linux-x64-gpu
+ORT_GPU_PKGVER ?= 0.4.9
+ORT_GPU_SHA256 ?= 2b459e0c17f340c92970c10ed86de4f37a3009f93c14053e6ad4334cbb6be412
+ORT_GPU_STAMP  := $(ORT_DIR)/lib/.$(ORT_GPU_PKG)-$(ORT_GPU_PKGVER)
+ORT_GPU_LIBS   := libonnxruntime_providers_shared.so libonnxruntime_providers_cuda.so libonnxruntime_providers_tensorrt.so
 BUILD       := build
 GO          ?= go
 PY          := /usr/bin/python3
@@ -15,7 +22,7 @@ RESSHIFT_VERSION := $(shell awk '/^.define RESSHIFT_VERSION_(MAJOR|MINOR|PATCH) 
 PREFIX      ?= /usr/local
 LIB_LDFLAGS := $(LDFLAGS) -extldflags '-Wl,-soname,libresshift.so.1 -Wl,--version-script=$(ROOT)/capi/resshift.map'
 
-.PHONY: lib install test-capi plugin server proto all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval dist test-dist train-real export-real realval pack-images
+.PHONY: ort-gpu gpu-check lib install test-capi plugin server proto all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval dist test-dist train-real export-real realval pack-images
 
 all: build plugin server
 
@@ -27,17 +34,38 @@ sysdeps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libvips-dev pkg-config >/dev/null; \
 	fi
 
-## ort: fetch ONNX Runtime (CPU, linux x64) from the npm package onnxruntime-node, checksum-checked.
+## ort: fetch ONNX Runtime (linux x64; a CUDA-enabled core that runs on the CPU without providers) from the npm
+## package onnxruntime-node, checksum-checked. The stamp file names the version: changing ORT_VERSION replaces an
+## older library (and removes providers of another version) on the next `make`.
 ort: $(ORT_LIB)
-$(ORT_LIB):
+$(ORT_LIB): $(ORT_STAMP)
+	@[ -f $@ ] || { rm -f $(ORT_STAMP); $(MAKE) --no-print-directory $(ORT_STAMP); }   # stamp without library
+$(ORT_STAMP):
 	@mkdir -p $(ORT_DIR)/pkg $(ORT_DIR)/lib
 	@echo "fetching onnxruntime-node@$(ORT_VERSION) with npm pack"
 	@cd $(ORT_DIR)/pkg && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null
 	@echo "$(ORT_SHA256)  $(ORT_DIR)/pkg/onnxruntime-node-$(ORT_VERSION).tgz" | sha256sum -c --quiet - \
 		|| { echo "checksum mismatch for onnxruntime-node-$(ORT_VERSION).tgz"; rm -f $(ORT_DIR)/pkg/*.tgz; exit 1; }
 	@tar -xzf $(ORT_DIR)/pkg/onnxruntime-node-$(ORT_VERSION).tgz -C $(ORT_DIR)/pkg package/bin/napi-v6/linux/x64/libonnxruntime.so.1
-	@cp $(ORT_DIR)/pkg/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $(ORT_LIB)
+	@rm -f $(ORT_DIR)/lib/.onnxruntime-node-* $(ORT_DIR)/lib/.$(ORT_GPU_PKG)-* $(addprefix $(ORT_DIR)/lib/,$(ORT_GPU_LIBS))
+	@cp $(ORT_DIR)/pkg/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $(ORT_LIB).new && mv -f $(ORT_LIB).new $(ORT_LIB)
 	@rm -rf $(ORT_DIR)/pkg/package $(ORT_DIR)/pkg/*.tgz
+	@touch $@
+
+## ort-gpu: the CUDA (and TensorRT) execution providers beside the core library, checksum-checked (a ~180 MB
+## download). Running on a GPU also needs the CUDA 13 and cuDNN 9 libraries on LD_LIBRARY_PATH (README, GPU).
+ort-gpu: $(ORT_GPU_STAMP)
+	@for f in $(ORT_GPU_LIBS); do [ -f $(ORT_DIR)/lib/$$f ] || { rm -f $(ORT_GPU_STAMP); $(MAKE) --no-print-directory $(ORT_GPU_STAMP); break; }; done
+$(ORT_GPU_STAMP): $(ORT_STAMP)
+	@mkdir -p $(ORT_DIR)/pkg
+	@echo "fetching $(ORT_GPU_PKG)@$(ORT_GPU_PKGVER) (ONNX Runtime $(ORT_VERSION) CUDA 13 providers) with npm pack"
+	@cd $(ORT_DIR)/pkg && npm pack --silent $(ORT_GPU_PKG)@$(ORT_GPU_PKGVER) >/dev/null
+	@echo "$(ORT_GPU_SHA256)  $(ORT_DIR)/pkg/$(ORT_GPU_PKG)-$(ORT_GPU_PKGVER).tgz" | sha256sum -c --quiet - \
+		|| { echo "checksum mismatch for $(ORT_GPU_PKG)-$(ORT_GPU_PKGVER).tgz"; rm -f $(ORT_DIR)/pkg/*.tgz; exit 1; }
+	@tar -xzf $(ORT_DIR)/pkg/$(ORT_GPU_PKG)-$(ORT_GPU_PKGVER).tgz -C $(ORT_DIR)/pkg $(addprefix package/Plugins/Linux/x64/,$(ORT_GPU_LIBS))
+	@for f in $(ORT_GPU_LIBS); do cp $(ORT_DIR)/pkg/package/Plugins/Linux/x64/$$f $(ORT_DIR)/lib/$$f.new && mv -f $(ORT_DIR)/lib/$$f.new $(ORT_DIR)/lib/$$f; done
+	@rm -rf $(ORT_DIR)/pkg/package $(ORT_DIR)/pkg/*.tgz
+	@touch $@
 
 deps: sysdeps ort
 
@@ -53,6 +81,8 @@ build: deps
 	@mkdir -p $(BUILD)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD)/resshift ./cmd/resshift
 	@cp -f $(ORT_LIB) $(BUILD)/   # found "next to the binary" when build/ is copied elsewhere
+	@rm -f $(addprefix $(BUILD)/,$(ORT_GPU_LIBS)); for f in $(ORT_GPU_LIBS); do \
+		[ ! -f $(ORT_DIR)/lib/$$f ] || cp -f $(ORT_DIR)/lib/$$f $(BUILD)/; done   # providers must sit beside the core
 
 ## lib: build/libresshift.so (SONAME libresshift.so.1) for include/resshift.h.
 lib: deps
@@ -121,6 +151,17 @@ demo: build
 	@mkdir -p $(BUILD)/demo
 	$(BUILD)/resshift upscale --overwrite -o $(BUILD)/demo/balloons_x4.png examples/data/balloons.png
 	@echo "wrote $(BUILD)/demo/balloons_x4.png (4x the 192x128 input)"
+
+## gpu-check: the GPU checks (gpu-tagged engine tests: provider loads, CUDA vs CPU agreement, cancellation, 4
+## concurrent requests, fp16; then the benchmark table). On a machine with a CUDA device (after `make ort-gpu`, CUDA
+## 13 + cuDNN 9 on LD_LIBRARY_PATH) it runs them; elsewhere it packs them for the GPU test machine and prints the
+## two device commands (scripts/gpu/README.md).
+gpu-check: deps
+	@mkdir -p $(BUILD)
+	$(GO) vet -tags gpu ./core
+	$(GO) test -c -tags gpu -ldflags '$(LDFLAGS)' -o $(BUILD)/gpu.test ./core   # run by scripts/gpu/check.sh
+	@if [ -e /dev/nvidia0 ] || [ -e /dev/nvidiactl ]; then $(MAKE) --no-print-directory ort-gpu build && bash scripts/gpu/check.sh; \
+	else echo "no CUDA device here: preparing the check for the GPU test machine"; bash scripts/gpu/prepare.sh; fi
 
 ## test-pure: the cgo-free packages.
 test-pure:

@@ -40,6 +40,11 @@ type RuntimeConfig struct {
 	InterOpThreads int    `toml:"inter_op_threads"` // 0 = ONNX Runtime default
 	OptLevel       string `toml:"opt_level"`        // all | extended | basic | disable
 	Concurrency    int    `toml:"concurrency"`      // concurrent ORT runs per engine (>= 1)
+	// PerStep runs one denoiser call per step (the sampler's update in Go) even when the model pack has a
+	// fused chain graph ([chain] in model.toml), which otherwise runs the whole T-step chain in one call.
+	PerStep bool `toml:"per_step"`
+	// TRTCacheDir is where the tensorrt provider keeps its built engines ("" = no cache: every start rebuilds).
+	TRTCacheDir string `toml:"trt_cache_dir"`
 }
 
 // SamplerConfig holds the default sampling options (overridable per call).
@@ -210,6 +215,7 @@ func (c Config) ortOptions() ort.Options {
 		DeviceID:       c.Runtime.DeviceID,
 		AllowFallback:  c.Runtime.AllowFallback,
 		OptLevel:       c.Runtime.OptLevel,
+		TRTCacheDir:    c.Runtime.TRTCacheDir,
 	}
 }
 

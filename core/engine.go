@@ -22,16 +22,25 @@ import (
 	"github.com/resshift/resshift/models"
 )
 
+// idleShapes is how many tile shapes an engine keeps idle buffers and bindings for (runtime.concurrency runs
+// each): images of one size, or larger than a tile, reuse them; memory stays bounded.
+const idleShapes = 2
+
 // Engine holds a loaded model. Create it with New, release it with Close.
 type Engine struct {
-	cfg   Config
-	log   *slog.Logger
-	pack  *modelpack.Pack
-	sched *sampler.Schedule
-	den   *ort.Session
-	enc   *ort.Session // latent packs only
-	dec   *ort.Session // latent packs only
-	sem   chan struct{}
+	cfg    Config
+	log    *slog.Logger
+	pack   *modelpack.Pack
+	sched  *sampler.Schedule
+	den    *ort.Session
+	enc    *ort.Session // latent packs only
+	dec    *ort.Session // latent packs only
+	chain  *ort.Session // the pack's fused chain graph, unless runtime.per_step or the pack has none
+	fp16   bool         // some graph in use has float16 weights
+	gpu    *ort.GPU     // the CUDA device of a cuda/tensorrt engine (nil on the CPU or when the driver cannot say)
+	gpuErr string
+	sem    chan struct{}
+	runs   *runPool // idle per-shape buffers and bindings
 
 	closeOnce sync.Once
 }
@@ -53,6 +62,12 @@ type Info struct {
 	FixedTile   bool   `json:"fixed_tile"`
 	MaxBatch    int    `json:"max_batch"`
 	Source      string `json:"source"`
+	Chain       bool   `json:"chain"` // the T-step chain runs as one fused graph call per batch
+	FP16        bool   `json:"fp16"`  // graphs with float16 weights are in use
+	// GPU is the device of a cuda/tensorrt engine with the CUDA and cuDNN versions loaded (nil on the CPU);
+	// GPUError says why it could not be read.
+	GPU      *ort.GPU `json:"gpu,omitempty"`
+	GPUError string   `json:"gpu_error,omitempty"`
 }
 
 // LoadPack resolves cfg.Model: "" or "default" is the embedded default model;
@@ -112,8 +127,12 @@ func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, e
 	if err := ort.Init(cfg.Runtime.ORTLibrary); err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Concurrency)}
+	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Concurrency),
+		runs: newRunPool(cfg.Runtime.Concurrency, idleShapes)}
 	for _, g := range m.Graphs() {
+		if g.Role == modelpack.RoleChain && cfg.Runtime.PerStep {
+			continue
+		}
 		s, err := e.session(g)
 		if err != nil {
 			e.Close()
@@ -126,13 +145,28 @@ func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, e
 			e.enc = s
 		case modelpack.RoleDecoder:
 			e.dec = s
+		case modelpack.RoleChain:
+			e.chain = s
 		}
 	}
 	if e.den == nil || (m.IsLatent() && (e.enc == nil || e.dec == nil)) {
 		e.Close()
 		return nil, fmt.Errorf("core: model %s: missing graphs", m.Name)
 	}
-	log.Debug("resshift engine ready", "model", m.Name, "provider", e.den.Provider(), "ort", ort.Version())
+	if e.chain != nil {
+		if err := checkChain(e.chain, m.Chain, sched.T()); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("core: model %s: %w", m.Name, err)
+		}
+	}
+	if e.den.Provider() != ort.ProviderCPU {
+		if g, err := ort.DeviceInfo(cfg.Runtime.DeviceID); err != nil {
+			e.gpuErr = err.Error()
+		} else {
+			e.gpu = &g
+		}
+	}
+	log.Debug("resshift engine ready", "model", m.Name, "provider", e.den.Provider(), "ort", ort.Version(), "chain", e.chain != nil)
 	return e, nil
 }
 
@@ -148,6 +182,9 @@ func (e *Engine) session(g modelpack.GraphSpec) (*ort.Session, error) {
 	if err := e.pack.CheckGraph(g.Role, in, out); err != nil {
 		return nil, err
 	}
+	if w, err := ort.WeightTypes(data); err == nil && w["float16"] > 0 {
+		e.fp16 = true
+	}
 	opts := e.cfg.ortOptions()
 	opts.Name = g.Role
 	return ort.NewSession(data, g.Inputs, g.Outputs, opts, e.log)
@@ -158,7 +195,8 @@ func (e *Engine) session(g modelpack.GraphSpec) (*ort.Session, error) {
 func (e *Engine) Close() error {
 	var errs []error
 	e.closeOnce.Do(func() {
-		for _, s := range []*ort.Session{e.den, e.enc, e.dec} {
+		e.runs.close()
+		for _, s := range []*ort.Session{e.den, e.enc, e.dec, e.chain} {
 			if s != nil {
 				errs = append(errs, s.Close())
 			}
@@ -187,6 +225,7 @@ func (e *Engine) Info() Info {
 		Model: m.Name, Version: m.Version, Description: m.Description, License: m.License,
 		Scale: m.Scale, Space: m.Space, Steps: m.Diffusion.Steps, Provider: e.den.Provider(),
 		ORTVersion: ort.Version(), Tile: m.Tiling.Tile, Overlap: m.Tiling.Overlap, Multiple: m.Tiling.Multiple,
-		FixedTile: m.Tiling.Fixed, MaxBatch: m.Tiling.MaxBatch, Source: src,
+		FixedTile: m.Tiling.Fixed, MaxBatch: m.Tiling.MaxBatch, Source: src, Chain: e.chain != nil,
+		FP16: e.fp16, GPU: e.gpu, GPUError: e.gpuErr,
 	}
 }

@@ -17,7 +17,9 @@ type Options struct {
 	Batch   int    // tiles per ONNX Runtime call, 1..model max_batch (fixed graphs: exactly max_batch)
 
 	// Progress, when set, is called after every denoiser call from the
-	// goroutine running Upscale. Returning a non-nil error cancels the call,
+	// goroutine running Upscale (on the fused chain path, which runs all
+	// steps of a batch in one call, the same calls are reported together
+	// once that call returns). Returning a non-nil error cancels the call,
 	// which then fails with an error matching ErrCanceled.
 	Progress func(Progress) error
 }
@@ -34,9 +36,12 @@ type Progress struct {
 type Stats struct {
 	Tiles         int
 	Batches       int
-	DenoiserCalls int
+	DenoiserCalls int           // denoiser applications (a chain call counts its T)
+	ChainCalls    int           // calls of the pack's fused chain graph (0 on the per-step path)
 	ORT           time.Duration // time inside ONNX Runtime runs (encoder, denoiser, decoder)
-	Total         time.Duration // the whole call, including decode/encode when done by the engine
+	// ORT per graph: the encoder, the denoiser (or chain) and the decoder calls; they add up to ORT.
+	EncoderORT, DenoiserORT, DecoderORT time.Duration
+	Total                               time.Duration // the whole call, including decode/encode when done by the engine
 }
 
 // Options returns the configured defaults: sampler and seed from the config,

@@ -56,7 +56,16 @@ func (e *Engine) UpscaleRGB(ctx context.Context, rgb []float32, w, h int, opt Op
 	if err != nil {
 		return nil, st, fmt.Errorf("core: %w", err)
 	}
-	r := newRun(e, plan, rgb, kind, opt)
+	n := opt.Batch
+	if !tl.Fixed {
+		n = min(n, plan.Len()) // fixed graphs take exactly their batch; dynamic ones need no padding tiles
+	}
+	r := e.runs.get(runKey{n: n, tw: plan.TileW, th: plan.TileH, kind: kind})
+	if r == nil {
+		r = newRun(e, runKey{n: n, tw: plan.TileW, th: plan.TileH, kind: kind})
+	}
+	r.reset(plan, rgb, opt)
+	defer e.runs.put(r)
 	st.Tiles = plan.Len()
 	for first := 0; first < plan.Len(); first += opt.Batch {
 		n := min(opt.Batch, plan.Len()-first)
@@ -97,9 +106,11 @@ func (e *Engine) UpscaleRGB(ctx context.Context, rgb []float32, w, h int, opt Op
 	return out, st, nil
 }
 
-// run holds the per-call buffers for one batch of tiles (reused across batches).
+// run holds the buffers and ONNX Runtime bindings for batches of one tile shape: reused across the batches of a
+// call and, through the engine's runPool, across calls with the same runKey.
 type run struct {
 	e       *Engine
+	key     runKey
 	plan    *tile.Plan
 	src     []float32
 	w, h    int
@@ -122,13 +133,15 @@ type run struct {
 	ts      []int64
 	tf      []float32
 	resizer *resample.Resizer
+	smp     sampling     // per-step or fused chain
+	enc     *ort.Binding // latent packs: encoder y → zy, bound on first use
+	dec     *ort.Binding // latent packs: decoder x → img
 }
 
-func newRun(e *Engine, plan *tile.Plan, src []float32, kind sampler.Kind, opt Options) *run {
+// newRun allocates the buffers for key's shapes (bindings are made on first use).
+func newRun(e *Engine, key runKey) *run {
 	s := e.pack.Scale
-	r := &run{e: e, plan: plan, src: src, w: plan.Width, h: plan.Height, opt: opt,
-		samp: sampler.New(e.sched, kind, opt.Seed), steps: e.sched.T(), n: opt.Batch,
-		tw: plan.TileW, th: plan.TileH}
+	r := &run{e: e, key: key, steps: e.sched.T(), n: key.n, tw: key.tw, th: key.th}
 	r.TW, r.TH = r.tw*s, r.th*s
 	r.lw, r.lh, r.xc = r.TW, r.TH, 3
 	if lat := e.pack.Latent; lat != nil {
@@ -139,7 +152,7 @@ func newRun(e *Engine, plan *tile.Plan, src []float32, kind sampler.Kind, opt Op
 	r.lq = make([]float32, n*3*r.tw*r.th)
 	r.ext = make([]float32, 3*(r.tw+2*yMargin)*(r.th+2*yMargin))
 	r.y = make([]float32, n*3*r.TW*r.TH)
-	r.x, r.xin, r.x0 = make([]float32, xl), make([]float32, xl), make([]float32, xl)
+	r.x, r.xin = make([]float32, xl), make([]float32, xl)
 	r.up = make([]float32, 3*(r.tw+2*yMargin)*s*(r.th+2*yMargin)*s)
 	if e.pack.Latent != nil {
 		r.zy = make([]float32, xl)
@@ -148,7 +161,43 @@ func newRun(e *Engine, plan *tile.Plan, src []float32, kind sampler.Kind, opt Op
 	r.ts = make([]int64, n)
 	r.tf = make([]float32, n)
 	r.resizer = resample.NewResizer(r.th+2*yMargin, r.tw+2*yMargin, (r.th+2*yMargin)*s, (r.tw+2*yMargin)*s, resample.Torch)
+	if e.chain != nil {
+		r.smp = newFused(r, key.kind)
+	} else {
+		r.x0 = make([]float32, xl)
+		r.smp = &perStep{}
+	}
 	return r
+}
+
+// reset points the run at one call's image, plan and options (the plan's tile shape must be the run's).
+func (r *run) reset(plan *tile.Plan, src []float32, opt Options) {
+	r.plan, r.src, r.w, r.h, r.opt = plan, src, plan.Width, plan.Height, opt
+	r.samp = sampler.New(r.e.sched, r.key.kind, opt.Seed)
+}
+
+// close releases the run's ONNX Runtime bindings.
+func (r *run) close() {
+	r.smp.close()
+	for _, b := range []*ort.Binding{r.enc, r.dec} {
+		if b != nil {
+			b.Close()
+		}
+	}
+}
+
+// bind binds a session to the run's buffers once (every batch of a run has the same shapes), storing the
+// binding in *b; later calls return *b.
+func (r *run) bind(b **ort.Binding, s *ort.Session, in, out []ort.Value) (*ort.Binding, error) {
+	if *b != nil {
+		return *b, nil
+	}
+	nb, err := s.Bind(in, out)
+	if err != nil {
+		return nil, fmt.Errorf("core: %w", err)
+	}
+	*b = nb
+	return nb, nil
 }
 
 // hrTile returns tile k's HR result (3×TH×TW) after the last batch.
@@ -207,8 +256,8 @@ func (r *run) prepare(tiles []tile.Tile) {
 
 func (r *run) shape(c, h, w int) []int64 { return []int64{int64(r.n), int64(c), int64(h), int64(w)} }
 
-// call runs one ORT session under the engine's concurrency bound, timing it.
-func (r *run) call(ctx context.Context, s *ort.Session, in, out []ort.Value, st *Stats) error {
+// call runs one bound ORT graph under the engine's concurrency bound, timing it into st.ORT and *graph.
+func (r *run) call(ctx context.Context, b *ort.Binding, st *Stats, graph *time.Duration) error {
 	select {
 	case r.e.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -216,8 +265,10 @@ func (r *run) call(ctx context.Context, s *ort.Session, in, out []ort.Value, st 
 	}
 	defer func() { <-r.e.sem }()
 	t0 := time.Now()
-	err := s.RunInto(in, out)
-	st.ORT += time.Since(t0)
+	err := b.Run()
+	d := time.Since(t0)
+	st.ORT += d
+	*graph += d
 	if err != nil {
 		return fmt.Errorf("core: %w", err)
 	}
@@ -228,18 +279,21 @@ func canceled(ctx context.Context) error {
 	return newKindError(ErrCanceled, "core: "+ctx.Err().Error(), ctx.Err())
 }
 
-// batch samples one batch of tiles: prior, T denoiser calls, (decode).
+// batch samples one batch of tiles: prior, the T-step chain (r.smp), (decode).
 func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 	if err := ctx.Err(); err != nil {
 		return canceled(ctx)
 	}
 	r.prepare(tiles)
 	m := r.e.pack
-	xsz := r.xc * r.lw * r.lh
 	prior := r.y
 	if m.Latent != nil {
-		if err := r.call(ctx, r.e.enc, []ort.Value{{Shape: r.shape(3, r.TH, r.TW), F32: r.y}},
-			[]ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.zy}}, st); err != nil {
+		b, err := r.bind(&r.enc, r.e.enc, []ort.Value{{Shape: r.shape(3, r.TH, r.TW), F32: r.y}},
+			[]ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.zy}})
+		if err != nil {
+			return err
+		}
+		if err := r.call(ctx, b, st, &st.EncoderORT); err != nil {
 			return err
 		}
 		prior = r.zy
@@ -248,6 +302,44 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 	for k := range regions {
 		regions[k] = r.region(tiles[min(k, len(tiles)-1)])
 	}
+	if err := r.smp.sample(ctx, r, tiles, regions, prior, st); err != nil {
+		return err
+	}
+	if m.Latent != nil {
+		b, err := r.bind(&r.dec, r.e.dec, []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.x}},
+			[]ort.Value{{Shape: r.shape(3, r.TH, r.TW), F32: r.img}})
+		if err != nil {
+			return err
+		}
+		if err := r.call(ctx, b, st, &st.DecoderORT); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sampling runs the T-step chain of one batch once prepare (and the encoder) filled the run's buffers: from
+// the prior mean (r.y, or r.zy for latent packs) to the final sample in r.x. perStep calls the denoiser once per
+// step and applies the Go sampler's update between calls; fused runs the pack's chain graph in one call.
+// An implementation binds its tensors on first use and keeps them for the run.
+type sampling interface {
+	sample(ctx context.Context, r *run, tiles []tile.Tile, regions []sampler.Region, prior []float32, st *Stats) error
+	close()
+}
+
+// perStep is the reference path: T denoiser calls, the sampler's Step in Go between them.
+type perStep struct {
+	den *ort.Binding
+}
+
+func (p *perStep) close() {
+	if p.den != nil {
+		p.den.Close()
+	}
+}
+
+func (p *perStep) sample(ctx context.Context, r *run, tiles []tile.Tile, regions []sampler.Region, prior []float32, st *Stats) error {
+	xsz := r.xc * r.lw * r.lh
 	// Each pass below also writes the scaled input of the next denoiser call while its part is
 	// still in cache (one pass over memory instead of two).
 	first := r.steps - 1
@@ -256,7 +348,7 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 		r.samp.Prior(r.x[o:o+l], prior[o:o+l], p.Region)
 		r.samp.ScaleInput(r.xin[o:o+l], r.x[o:o+l], first)
 	})
-	d := m.Denoiser
+	d := r.e.pack.Denoiser
 	in := []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.xin}, {Shape: []int64{int64(r.n)}}, {Shape: r.shape(3, r.th, r.tw), F32: r.lq}}
 	if d.TimestepType == "float32" {
 		in[1].F32 = r.tf
@@ -266,7 +358,10 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 	if d.InputY != "" {
 		in = append(in, ort.Value{Shape: r.shape(3, r.TH, r.TW), F32: r.y})
 	}
-	out := []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.x0}}
+	den, err := r.bind(&p.den, r.e.den, in, []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.x0}})
+	if err != nil {
+		return err
+	}
 	for step, i := range r.samp.Timesteps() {
 		if err := ctx.Err(); err != nil {
 			return canceled(ctx)
@@ -274,7 +369,7 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 		for k := range r.ts {
 			r.ts[k], r.tf[k] = int64(i), float32(i)
 		}
-		if err := r.call(ctx, r.e.den, in, out, st); err != nil {
+		if err := r.call(ctx, den, st, &st.DenoiserORT); err != nil {
 			return fmt.Errorf("%w (step %d)", err, i)
 		}
 		st.DenoiserCalls++
@@ -289,12 +384,6 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 			if err := r.opt.Progress(Progress{TilesDone: tiles[0].Index, Tiles: r.plan.Len(), Step: step + 1, Steps: r.steps}); err != nil {
 				return newKindError(ErrCanceled, "core: cancelled by progress callback: "+err.Error(), err)
 			}
-		}
-	}
-	if m.Latent != nil {
-		if err := r.call(ctx, r.e.dec, []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.x}},
-			[]ort.Value{{Shape: r.shape(3, r.TH, r.TW), F32: r.img}}, st); err != nil {
-			return err
 		}
 	}
 	return nil

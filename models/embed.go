@@ -12,6 +12,6 @@ import "embed"
 // and an unset `model` select in the CLI, the C ABI, the plugin and the server.
 const DefaultName = "resshift-lite-x4"
 
-//go:embed resshift-lite-x4/model.toml resshift-lite-x4/denoiser.onnx resshift-lite-x4/MODEL_CARD.md
-//go:embed resshift-real-x4/model.toml resshift-real-x4/denoiser.onnx resshift-real-x4/MODEL_CARD.md
+//go:embed resshift-lite-x4/model.toml resshift-lite-x4/denoiser.onnx resshift-lite-x4/chain.onnx resshift-lite-x4/MODEL_CARD.md
+//go:embed resshift-real-x4/model.toml resshift-real-x4/denoiser.onnx resshift-real-x4/chain.onnx resshift-real-x4/MODEL_CARD.md
 var files embed.FS

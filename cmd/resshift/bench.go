@@ -18,7 +18,7 @@ import (
 	"github.com/resshift/resshift/core/imageio"
 )
 
-const benchUsage = `Usage: resshift bench [--size 256] [--runs 3] [--warmup 1] [--input FILE] [--json] [engine flags]
+const benchUsage = `Usage: resshift bench [--size 256] [--runs 3] [--warmup 1] [--input FILE] [--per-step | --paired] [--json] [engine flags]
 
 Upscales an image in process --warmup + --runs times and reports, per run and
 as the median: total time, time inside ONNX Runtime, engine overhead (total −
@@ -29,6 +29,13 @@ not timed.
 The image is a deterministic synthetic photo-like picture (smooth gradients,
 soft blobs, hard edges and fine texture) of --size × --size pixels, or the
 decoded --input FILE; --save-input FILE writes it as PNG.
+
+A model pack with a fused chain graph (the default model) runs all steps in
+one ONNX Runtime call per tile batch; --per-step benches the per-step path
+instead (runtime.per_step). --paired benches both in one process, alternating
+chain and per-step runs (the order flips every run), and reports each median
+and the median of the per-pair total ratios chain/per-step: the comparison
+that stays meaningful on a loaded machine.
 
 Examples:
   resshift bench
@@ -66,8 +73,13 @@ type benchReport struct {
 	Overlap    int        `json:"overlap"`
 	Batch      int        `json:"batch"`
 	Warmup     int        `json:"warmup"`
+	Chain      bool       `json:"chain"` // the fused chain graph ran (false: per step)
 	Runs       []benchRun `json:"runs"`
 	Median     benchRun   `json:"median"`
+	// --paired: the per-step path's runs, interleaved with the chain's, and the median of the per-pair ratios
+	// chain total / per-step total.
+	PerStep   *benchReport `json:"per_step,omitempty"`
+	PairRatio float64      `json:"pair_ratio_total,omitempty"`
 }
 
 func runBench(ctx context.Context, e *env, args []string) error {
@@ -81,6 +93,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
 	quiet := fs.Bool("q", false, "no progress bar")
 	saveInput := fs.String("save-input", "", "also write the benchmarked input image to `file` (PNG), to bench it elsewhere")
+	perStep := fs.Bool("per-step", false, "run the per-step path even when the pack has a fused chain graph")
+	paired := fs.Bool("paired", false, "bench the chain and the per-step path in turn in one process")
 	pos, err := parse(e, fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -99,16 +113,35 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return usagef("bench", "--runs %d: must be >= 1", *runs)
 	case *warmup < 0:
 		return usagef("bench", "--warmup %d: must be >= 0", *warmup)
+	case *perStep && *paired:
+		return usagef("bench", "--per-step and --paired exclude each other")
 	}
 	cfg, err := ef.loadConfig()
 	if err != nil {
 		return err
+	}
+	if *perStep {
+		cfg.Runtime.PerStep = true
 	}
 	eng, err := newEngine(e, cfg)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	engines := []*core.Engine{eng}
+	if *paired {
+		if !eng.Info().Chain {
+			return usagef("bench", "--paired: model %s has no fused chain graph to compare", eng.Info().Model)
+		}
+		c2 := cfg
+		c2.Runtime.PerStep = true
+		step, err := newEngine(e, c2)
+		if err != nil {
+			return err
+		}
+		defer step.Close()
+		engines = append(engines, step)
+	}
 	opt, err := ef.options("bench", eng)
 	if err != nil {
 		return err
@@ -136,44 +169,77 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err := eng.Limits().CheckOutput(img.Width*s, img.Height*s); err != nil {
 		return fmt.Errorf("%d×%d input: %w (limits.max_output_pixels)", img.Width, img.Height, err)
 	}
-	in := eng.Info()
-	rep := benchReport{Model: in.Model, Version: in.Version, Provider: in.Provider, ORTVersion: in.ORTVersion,
-		CPU: cpuModel(), NumCPU: runtime.NumCPU(), Threads: cfg.Runtime.IntraOpThreads, Input: name,
-		Width: img.Width, Height: img.Height, OutWidth: img.Width * s, OutHeight: img.Height * s,
-		Sampler: opt.Sampler, Seed: opt.Seed, Tile: opt.Tile, Overlap: opt.Overlap, Batch: opt.Batch, Warmup: *warmup}
+	reps := make([]*benchReport, len(engines))
+	for k, en := range engines {
+		in := en.Info()
+		reps[k] = &benchReport{Model: in.Model, Version: in.Version, Provider: in.Provider, ORTVersion: in.ORTVersion,
+			CPU: cpuModel(), NumCPU: runtime.NumCPU(), Threads: cfg.Runtime.IntraOpThreads, Input: name,
+			Width: img.Width, Height: img.Height, OutWidth: img.Width * s, OutHeight: img.Height * s,
+			Sampler: opt.Sampler, Seed: opt.Seed, Tile: opt.Tile, Overlap: opt.Overlap, Batch: opt.Batch, Warmup: *warmup,
+			Chain: in.Chain}
+	}
+	rep := reps[0]
 
 	prog := newProgress(e, *quiet)
+	var ratios []float64
 	for r := 1; r <= *warmup+*runs; r++ {
 		label := fmt.Sprintf("warmup %d/%d", r, *warmup)
 		if r > *warmup {
 			label = fmt.Sprintf("run %d/%d", r-*warmup, *runs)
 		}
-		prog.begin(label, opt.Batch)
-		o := opt
-		o.Progress = func(p core.Progress) error { prog.update(p); return nil }
-		start := time.Now()
-		_, st, err := eng.UpscaleImage(ctx, img, o)
-		total := time.Since(start)
-		prog.clear()
-		if err != nil {
-			return err
+		totals := make([]float64, len(engines))
+		for j := range engines {
+			k := j
+			if r%2 == 0 { // alternate the order of a pair
+				k = len(engines) - 1 - j
+			}
+			prog.begin(label, opt.Batch)
+			o := opt
+			o.Progress = func(p core.Progress) error { prog.update(p); return nil }
+			start := time.Now()
+			_, st, err := engines[k].UpscaleImage(ctx, img, o)
+			total := time.Since(start)
+			prog.clear()
+			if err != nil {
+				return err
+			}
+			if r <= *warmup {
+				continue
+			}
+			mpx := float64(rep.OutWidth*rep.OutHeight) / 1e6
+			tms := ms(total)
+			totals[k] = tms
+			reps[k].Runs = append(reps[k].Runs, benchRun{Run: r - *warmup, TotalMS: tms, ORTMS: ms(st.ORT),
+				OverheadMS: tms - ms(st.ORT), OverheadPct: 100 * (tms - ms(st.ORT)) / tms,
+				MPxPerS: mpx / total.Seconds(), PeakRSSMiB: peakRSSMiB(), Tiles: st.Tiles, DenoiserCalls: st.DenoiserCalls})
 		}
-		if r <= *warmup {
-			continue
+		if r > *warmup && len(engines) == 2 {
+			ratios = append(ratios, totals[0]/totals[1])
 		}
-		mpx := float64(rep.OutWidth*rep.OutHeight) / 1e6
-		tms := ms(total)
-		rep.Runs = append(rep.Runs, benchRun{Run: r - *warmup, TotalMS: tms, ORTMS: ms(st.ORT),
-			OverheadMS: tms - ms(st.ORT), OverheadPct: 100 * (tms - ms(st.ORT)) / tms,
-			MPxPerS: mpx / total.Seconds(), PeakRSSMiB: peakRSSMiB(), Tiles: st.Tiles, DenoiserCalls: st.DenoiserCalls})
 	}
-	rep.Median = medianRun(rep.Runs)
+	for _, rp := range reps {
+		rp.Median = medianRun(rp.Runs)
+	}
+	if len(reps) == 2 {
+		rep.PerStep = reps[1]
+		slices.Sort(ratios)
+		n := len(ratios)
+		rep.PairRatio = ratios[n/2]
+		if n%2 == 0 {
+			rep.PairRatio = (ratios[n/2-1] + ratios[n/2]) / 2
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	printBench(e, rep)
+	printBench(e, *rep)
+	if rep.PerStep != nil {
+		fmt.Fprintln(e.stdout)
+		printBench(e, *rep.PerStep)
+		fmt.Fprintf(e.stdout, "\npaired: chain/per-step total time, median of %d pairs: %.3f\n", len(ratios), rep.PairRatio)
+	}
 	return nil
 }
 
@@ -215,8 +281,12 @@ func printBench(e *env, r benchReport) {
 	}
 	fmt.Fprintf(e.stdout, "model %s %s on %s (ONNX Runtime %s), %s, %d CPUs, intra-op threads %s\n",
 		r.Model, r.Version, r.Provider, r.ORTVersion, r.CPU, r.NumCPU, threads)
-	fmt.Fprintf(e.stdout, "input %s: %d×%d → %d×%d, %s sampler, seed %d, tile %d, overlap %d, batch %d, %d warmup\n\n",
-		r.Input, r.Width, r.Height, r.OutWidth, r.OutHeight, r.Sampler, r.Seed, r.Tile, r.Overlap, r.Batch, r.Warmup)
+	path := "fused chain (one call per tile batch)"
+	if !r.Chain {
+		path = "per step"
+	}
+	fmt.Fprintf(e.stdout, "input %s: %d×%d → %d×%d, %s sampler, seed %d, tile %d, overlap %d, batch %d, %d warmup, %s\n\n",
+		r.Input, r.Width, r.Height, r.OutWidth, r.OutHeight, r.Sampler, r.Seed, r.Tile, r.Overlap, r.Batch, r.Warmup, path)
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "run\ttotal ms\tORT ms\toverhead ms\toverhead %\tout MP/s\tpeak RSS MiB\ttiles\tcalls\t")
 	row := func(label string, b benchRun) {

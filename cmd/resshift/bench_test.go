@@ -51,3 +51,30 @@ func TestSynthImage(t *testing.T) {
 		t.Errorf("range %v..%v is too flat", lo, hi)
 	}
 }
+
+// bench --paired: the chain and the per-step path in one process, both reported, with the pair ratio.
+func TestBenchPaired(t *testing.T) {
+	r := runBin(t, t.TempDir(), "bench", "--size", "32", "--runs", "2", "--warmup", "0", "--tile", "16", "--paired", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if !rep.Chain || rep.PerStep == nil || rep.PerStep.Chain || len(rep.Runs) != 2 || len(rep.PerStep.Runs) != 2 || rep.PairRatio <= 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	for _, rr := range [][]benchRun{rep.Runs, rep.PerStep.Runs} {
+		for _, run := range rr {
+			if run.TotalMS <= 0 || run.ORTMS <= 0 || run.DenoiserCalls != 4*run.Tiles {
+				t.Errorf("run %+v", run)
+			}
+		}
+	}
+	for _, args := range [][]string{{"--per-step", "--paired"}} {
+		if r := runBin(t, t.TempDir(), append([]string{"bench", "--size", "8"}, args...)...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage)\n%s", args, r.code, r.stderr)
+		}
+	}
+}

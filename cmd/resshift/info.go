@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/resshift/resshift/core"
@@ -18,7 +19,10 @@ config's model key) select by name or alias.
 Otherwise loads the model pack (the embedded default unless --model or the config names
 one) into ONNX Runtime and prints what it is: name, version, description,
 licence, scale, space, steps, tiling, the execution provider in use, the ONNX
-Runtime version, the diffusion parameters and the schedule table (one row per
+Runtime version, whether the sampling chain runs as one fused graph, the
+precision (fp16 when the graphs carry float16 weights), for cuda/tensorrt the
+GPU (name, memory, compute capability) with the CUDA driver, CUDA runtime and
+cuDNN versions loaded, the diffusion parameters and the schedule table (one row per
 code index i = 0..T-1: sqrt_eta, eta, the posterior mean coefficients of x_t
 and x0, the posterior std and the input scale applied to x_t before the
 denoiser).
@@ -126,6 +130,20 @@ func infoReport(eng *core.Engine) infoJSON {
 	}
 }
 
+func chainRow(chain bool) string {
+	if chain {
+		return "fused chain graph (one ONNX Runtime call per tile batch)"
+	}
+	return "per step (one denoiser call per step)"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "not loaded"
+	}
+	return s
+}
+
 func printInfo(e *env, r infoJSON) {
 	in := r.Info
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -151,11 +169,22 @@ func printInfo(e *env, r infoJSON) {
 		{"tiling", fmt.Sprintf("tile %d, overlap %d, multiple %d, max batch %d, %s", in.Tile, in.Overlap, in.Multiple, in.MaxBatch, shapes)},
 		{"provider", in.Provider},
 		{"onnxruntime", in.ORTVersion},
+		{"sampling", chainRow(in.Chain)},
+		{"precision", map[bool]string{false: "fp32", true: "fp16 (graphs with float16 weights)"}[in.FP16]},
 		{"diffusion", fmt.Sprintf("%s schedule, kappa %g, power %g, min_noise_level %g, etas_end %g, predict %s",
 			d.Schedule, d.Kappa, d.Power, d.MinNoiseLevel, d.EtasEnd, d.PredictType)},
 		{"input scale", rule},
 		{"defaults", fmt.Sprintf("%s sampler, seed %d, tile %d, overlap %d, batch %d",
 			r.Defaults.Sampler, r.Defaults.Seed, r.Defaults.Tile, r.Defaults.Overlap, r.Defaults.Batch)},
+	}
+	if g := in.GPU; g != nil {
+		rows = append(rows, [2]string{"device", fmt.Sprintf("%d: %s, %d MiB, compute capability %s", g.Index, g.Name, g.MemoryMiB, g.Compute)},
+			[2]string{"cuda", fmt.Sprintf("driver supports CUDA %s; runtime %s; cuDNN %s", g.DriverCUDA, orNone(g.RuntimeCUDA), orNone(g.CuDNN))})
+		if len(g.Libraries) > 0 {
+			rows = append(rows, [2]string{"gpu libraries", strings.Join(g.Libraries, ", ")})
+		}
+	} else if in.GPUError != "" {
+		rows = append(rows, [2]string{"device", "unknown: " + in.GPUError})
 	}
 	for _, row := range rows {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])

@@ -21,9 +21,10 @@ func TestInfoJSONSchedule(t *testing.T) {
 		name  string
 		args  []string
 		space string
+		chain bool // the pack's fused chain graph is in use
 	}{
-		{"embedded", nil, "pixel"},
-		{"latent-x4", []string{"--model", latent}, "latent"},
+		{"embedded", nil, "pixel", true},
+		{"latent-x4", []string{"--model", latent}, "latent", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := runBin(t, t.TempDir(), append([]string{"info", "--json"}, c.args...)...)
@@ -40,12 +41,18 @@ func TestInfoJSONSchedule(t *testing.T) {
 					MinNoiseLevel float64 `json:"min_noise_level"`
 				}
 				Schedule map[string][]float64
+				Chain    bool
+				FP16     bool
+				GPU      *struct{} `json:"gpu"`
 			}
 			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 				t.Fatalf("%v\n%s", err, r.stdout)
 			}
 			if got.Space != c.space || got.Provider != "cpu" || got.ORTVersion == "" || got.Scale != 4 {
 				t.Errorf("space %q provider %q ort %q scale %d", got.Space, got.Provider, got.ORTVersion, got.Scale)
+			}
+			if got.Chain != c.chain || got.FP16 || got.GPU != nil {
+				t.Errorf("chain %v (want %v), fp16 %v, gpu %v on the CPU", got.Chain, c.chain, got.FP16, got.GPU)
 			}
 			keys := []string{"sqrt_eta", "eta", "posterior_mean_coef_xt", "posterior_mean_coef_x0", "posterior_std", "input_scale"}
 			for _, k := range keys {

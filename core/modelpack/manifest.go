@@ -31,6 +31,7 @@ const (
 	RoleDenoiser = "denoiser"
 	RoleEncoder  = "encoder"
 	RoleDecoder  = "decoder"
+	RoleChain    = "chain"
 )
 
 // Manifest is the decoded model.toml. Optional sections are nil when absent.
@@ -48,6 +49,7 @@ type Manifest struct {
 	Decoder     *Codec    `toml:"decoder"`
 	Latent      *Latent   `toml:"latent"`
 	Tiling      Tiling    `toml:"tiling"`
+	Chain       *Chain    `toml:"chain"` // optional, pixel space: the whole sampling chain in one graph
 
 	source  string          // file name used in errors, e.g. "models/x/model.toml"
 	defined map[string]bool // dotted keys present in the file
@@ -74,6 +76,21 @@ type Denoiser struct {
 	InputLQ       string `toml:"input_lq"`
 	InputY        string `toml:"input_y"` // optional, pixel space only
 	Output        string `toml:"output"`
+}
+
+// Chain names the optional fused-chain graph of a pixel pack: T applications of the denoiser's weights plus the
+// sampler's update in one graph (training/export.py Chain). Its inputs are the prior sample x_T (N×3×H×W), the LR
+// tile lq (N×3×h×w), y (N×3×H×W), the step noise (N×(T-1)×3×H×W, slot k used after call k) and the per-call
+// coefficients coef (T×5: input scale, a, b, c, s for x ← a·x + b·clamp(x̂0) + c·y + s·noise[k]); its output is
+// the final x0 (N×3×H×W). The engine computes every number (core/chain.go); the graph only applies them.
+type Chain struct {
+	File       string `toml:"file"`
+	InputXT    string `toml:"input_xt"`
+	InputLQ    string `toml:"input_lq"`
+	InputY     string `toml:"input_y"`
+	InputNoise string `toml:"input_noise"`
+	InputCoef  string `toml:"input_coef"`
+	Output     string `toml:"output"`
 }
 
 // Codec names an encoder or decoder graph (latent space) with its single input and output.
@@ -370,6 +387,10 @@ func (m *Manifest) Validate() error {
 		}
 	}
 
+	if m.Chain != nil {
+		v.chain(spaceOK && m.Space == SpaceLatent)
+	}
+
 	// [tiling]
 	t := m.Tiling
 	multOK, tileOK := false, false
@@ -410,15 +431,43 @@ func (m *Manifest) Validate() error {
 	return errors.Join(v.errs...)
 }
 
+// chain validates the optional [chain] table.
+func (v *validator) chain(latent bool) {
+	c, m := v.m.Chain, v.m
+	if latent {
+		v.add("chain", "section not allowed with space = \"latent\" (the chain graph is pixel space only)")
+	}
+	if m.Diffusion.Steps == 1 {
+		v.add("chain", "needs diffusion.steps >= 2 (one step is one denoiser call already)")
+	}
+	v.graphFile("chain.file", c.File)
+	names := map[string]string{}
+	for _, kv := range [][2]string{{"chain.input_xt", c.InputXT}, {"chain.input_lq", c.InputLQ}, {"chain.input_y", c.InputY},
+		{"chain.input_noise", c.InputNoise}, {"chain.input_coef", c.InputCoef}} {
+		if !v.requiredString(kv[0], kv[1]) {
+			continue
+		}
+		if prev, dup := names[kv[1]]; dup {
+			v.add(kv[0], "input %q is already used by %s", kv[1], prev)
+		}
+		names[kv[1]] = kv[0]
+	}
+	v.requiredString("chain.output", c.Output)
+	if c.File != "" && c.File == m.Denoiser.File {
+		v.add("chain.file", "%q is the denoiser's graph; the chain needs its own file", c.File)
+	}
+}
+
 // GraphSpec is one graph of a pack with the names the engine feeds and reads, in the engine's order.
 type GraphSpec struct {
-	Role    string   // RoleDenoiser, RoleEncoder or RoleDecoder
+	Role    string   // RoleDenoiser, RoleEncoder, RoleDecoder or RoleChain
 	File    string   // path inside the pack
-	Inputs  []string // denoiser: x_t, timestep, lq[, y]; codecs: input
+	Inputs  []string // denoiser: x_t, timestep, lq[, y]; codecs: input; chain: x_t, lq, y, noise, coef
 	Outputs []string
 }
 
-// Graphs lists the pack's graphs: the denoiser, then the encoder and decoder for latent packs.
+// Graphs lists the pack's graphs: the denoiser, then the encoder and decoder for latent packs, then the chain
+// graph when the pack has one.
 func (m *Manifest) Graphs() []GraphSpec {
 	dn := m.Denoiser
 	in := []string{dn.InputXT, dn.InputTimestep, dn.InputLQ}
@@ -431,6 +480,10 @@ func (m *Manifest) Graphs() []GraphSpec {
 	}
 	if m.Decoder != nil {
 		gs = append(gs, GraphSpec{Role: RoleDecoder, File: m.Decoder.File, Inputs: []string{m.Decoder.Input}, Outputs: []string{m.Decoder.Output}})
+	}
+	if c := m.Chain; c != nil {
+		gs = append(gs, GraphSpec{Role: RoleChain, File: c.File, Inputs: []string{c.InputXT, c.InputLQ, c.InputY, c.InputNoise, c.InputCoef},
+			Outputs: []string{c.Output}})
 	}
 	return gs
 }
@@ -460,6 +513,9 @@ func (m *Manifest) CheckGraph(role string, inputs, outputs []string) error {
 	case RoleDenoiser:
 		inKeys = []string{"denoiser.input_xt", "denoiser.input_timestep", "denoiser.input_lq", "denoiser.input_y"}
 		outKeys = []string{"denoiser.output"}
+	case RoleChain:
+		inKeys = []string{"chain.input_xt", "chain.input_lq", "chain.input_y", "chain.input_noise", "chain.input_coef"}
+		outKeys = []string{"chain.output"}
 	default:
 		inKeys = []string{role + ".input"}
 		outKeys = []string{role + ".output"}

@@ -109,7 +109,7 @@ func (p *Pack) ReadGraph(name string) ([]byte, error) {
 	file := name
 	if g, ok := p.Graph(name); ok {
 		file = g.File
-	} else if name == RoleEncoder || name == RoleDecoder {
+	} else if name == RoleEncoder || name == RoleDecoder || name == RoleChain {
 		return nil, fmt.Errorf("modelpack: read graph %s: pack %s has no %s (space %q)", name, p.Name, name, p.Space)
 	}
 	if !validPackPath(file) {

@@ -195,3 +195,38 @@ func Inspect(model []byte) (inputs, outputs []string, err error) {
 	}
 	return inputs, outputs, nil
 }
+
+// WeightTypes counts a model's initializers by element type ("float32": 46, "float16": 3, ...), read from the
+// ONNX protobuf (no ONNX Runtime needed). A model whose float weights are "float16" runs in half precision.
+func WeightTypes(model []byte) (map[string]int, error) {
+	var graph []byte
+	if err := walk(model, func(field int, wire int, v uint64, b []byte) error {
+		if field == 7 && wire == 2 {
+			graph = b
+		}
+		return nil
+	}); err != nil || graph == nil {
+		return nil, errors.New("not an ONNX model")
+	}
+	counts := map[string]int{}
+	err := walk(graph, func(field int, wire int, v uint64, b []byte) error {
+		if field != 5 || wire != 2 { // GraphProto.initializer
+			return nil
+		}
+		typ := "undefined"
+		err := walk(b, func(f, w int, v uint64, _ []byte) error {
+			if f == 2 && w == 0 { // TensorProto.data_type
+				if typ = onnxTypes[v]; typ == "" {
+					typ = fmt.Sprintf("onnx-type-%d", v)
+				}
+			}
+			return nil
+		})
+		counts[typ]++
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("not an ONNX model: %w", err)
+	}
+	return counts, nil
+}

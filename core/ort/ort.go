@@ -91,6 +91,7 @@ type Options struct {
 	DeviceID       int    `toml:"device_id"`        // GPU index for cuda/tensorrt
 	AllowFallback  bool   `toml:"allow_fallback"`   // on provider failure: log a warning and use the CPU
 	OptLevel       string `toml:"opt_level"`        // "all" (default, also ""), "extended", "basic", "disable"
+	TRTCacheDir    string `toml:"trt_cache_dir"`    // tensorrt: engine cache directory ("" = no cache)
 
 	// Name labels the graph in errors and logs ("denoiser"); "graph" when empty. Not a config key.
 	Name string `toml:"-"`

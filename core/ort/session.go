@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"regexp"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -58,30 +58,9 @@ type Session struct {
 	mu        sync.RWMutex
 	s         *onnx.DynamicAdvancedSession
 	closeOnce sync.Once
+	bmu       sync.Mutex            // guards bindings
+	bindings  map[*Binding]struct{} // open bindings, released by Close before the session
 }
-
-// ProviderError reports an execution provider that could not be used.
-type ProviderError struct {
-	Provider string // "cuda" or "tensorrt"
-	Err      error
-}
-
-func (e *ProviderError) Error() string {
-	label := map[string]string{ProviderCUDA: "CUDA", ProviderTensorRT: "TensorRT"}[e.Provider]
-	_, lib := Initialized()
-	msg := e.Err.Error()
-	if loc := ortLocation.FindStringIndex(msg); loc != nil {
-		msg = msg[loc[1]:] // drop ORT's source location and error code
-	}
-	return fmt.Sprintf("ort: %s execution provider unavailable: %s; this ONNX Runtime build (%s, %s) is CPU-only or "+
-		"cannot load its %s provider libraries, see README GPU section (or set allow_fallback to run on the CPU)",
-		label, msg, lib, Version(), label)
-}
-
-// ortLocation matches the prefix of ORT error messages: "/src/x.cc:12 fn [ONNXRuntimeError] : 1 : FAIL : ".
-var ortLocation = regexp.MustCompile(`^.*\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : `)
-
-func (e *ProviderError) Unwrap() error { return e.Err }
 
 // NewSession creates a session for model (ONNX bytes) that feeds inputs and fetches outputs, by name and in
 // that order, with dynamic shapes (any batch and size the graph accepts). opts.Name labels errors.
@@ -211,7 +190,17 @@ func createSession(model []byte, inputs, outputs []string, opts Options, provide
 			return nil, &ProviderError{Provider: provider, Err: err}
 		}
 		defer to.Destroy()
-		if err := to.Update(dev); err != nil {
+		trt := map[string]string{"device_id": dev["device_id"]}
+		if opts.TRTCacheDir != "" {
+			if err := os.MkdirAll(opts.TRTCacheDir, 0o755); err != nil {
+				return nil, fmt.Errorf("trt_cache_dir: %w", err)
+			}
+			trt["trt_engine_cache_enable"] = "1"
+			trt["trt_engine_cache_path"] = opts.TRTCacheDir
+			trt["trt_timing_cache_enable"] = "1"
+			trt["trt_timing_cache_path"] = opts.TRTCacheDir
+		}
+		if err := to.Update(trt); err != nil {
 			return nil, &ProviderError{Provider: provider, Err: err}
 		}
 		if err := so.AppendExecutionProviderTensorRT(to); err != nil {
@@ -428,12 +417,19 @@ func newTensor(v Value) (onnx.Value, error) {
 	return onnx.NewTensor(shape, v.I64)
 }
 
-// Close releases the session. It waits for runs in progress; later runs fail. Safe to call more than once.
+// Close releases the session and its open bindings. It waits for runs in progress; later runs fail. Safe to
+// call more than once.
 func (s *Session) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		s.bmu.Lock()
+		for b := range s.bindings {
+			b.release()
+		}
+		s.bindings = nil
+		s.bmu.Unlock()
 		if s.s != nil {
 			err = s.s.Destroy()
 			s.s = nil

@@ -30,6 +30,7 @@ import zlib
 
 import torch
 
+from ..onnx_compat import onnx_export
 from .unet_swin import X4_CONFIG, UNetModelSwin, SwinBlock, relative_position_index, repo_shift_mask
 from .vqgan import VQ_F4_CONFIG, ATTN_CHUNK, SNAP_CHUNK, VQModel, EncoderGraph, DecoderGraph
 
@@ -189,8 +190,8 @@ def export_graph(module, args, path, inputs, outputs):
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
         warnings.filterwarnings("ignore", message="Constant folding - Only steps=1")
-        torch.onnx.export(module, args, path, input_names=inputs, output_names=outputs, opset_version=OPSET,
-                          do_constant_folding=True)
+        onnx_export(module, args, path, input_names=inputs, output_names=outputs, opset_version=OPSET,
+                    do_constant_folding=True)  # dynamo=False on torch >= 2.9 (training/onnx_compat.py)
     import onnx
     m = onnx.load(path)
     # The graphs are fixed-shape; torch's ONNX shape inference loses the sizes behind some ops (the dynamic pads
