@@ -629,13 +629,9 @@ func TestCUnderASan(t *testing.T) {
 	}
 	small, bad := limitsConfigs(t)
 	img := writeFile(t, "in.png", testPNG(t))
-	// ONNX Runtime 1.29.0 itself leaves two small allocations at exit (14 and 152 bytes, allocated inside
-	// libonnxruntime.so.1; the same with the engine of before the 1.29 upgrade): leaks whose stack passes
-	// through ONNX Runtime are not the library's. What the library hands out comes from Go and C malloc.
-	supp := writeFile(t, "lsan.supp", []byte("leak:libonnxruntime.so\n"))
 	for _, args := range [][]string{{"misuse", small, bad, img}, {"threads"}} {
 		t.Run(args[0], func(t *testing.T) {
-			env := []string{"ASAN_OPTIONS=detect_leaks=1:halt_on_error=1", "LSAN_OPTIONS=suppressions=" + supp + ":print_suppressions=0"}
+			env := []string{"ASAN_OPTIONS=detect_leaks=1:halt_on_error=1"}
 			out, err := output(workDir, env, exe, args...)
 			if strings.Contains(out, "LeakSanitizer has encountered a fatal error") {
 				// LSan cannot stop the world here (ptrace restrictions): ASan only.
@@ -643,11 +639,52 @@ func TestCUnderASan(t *testing.T) {
 				env = []string{"ASAN_OPTIONS=detect_leaks=0:halt_on_error=1"}
 				out, err = output(workDir, env, exe, args...)
 			}
+			if strings.Contains(out, "LeakSanitizer: detected memory leaks") && !strings.Contains(out, "FAIL") {
+				// the program's own checks passed (LSan's exit status hides its own)
+				if msg := ortStartupLeaksOnly(out); msg != "" {
+					t.Fatalf("%s\n%s", msg, out)
+				}
+				t.Log("only ONNX Runtime's own one-time allocations leaked at exit (allowed)")
+				return
+			}
 			if err != nil || strings.Contains(out, "Sanitizer") {
 				t.Fatalf("%v\n%s", err, out)
 			}
 		})
 	}
+}
+
+// ortStartupLeaksOnly checks a LeakSanitizer report: ONNX Runtime 1.29.0 itself
+// leaves one small allocation at exit (14 bytes, malloc called directly from
+// libonnxruntime.so.1, with 1.29 also before this library's code changed), which
+// is allowed. Anything else — a leak whose allocating frame is not inside ONNX
+// Runtime (what this library hands out comes from Go and C malloc), more than
+// 4 allocations or more than 256 bytes in all (a leaked session or tensor is far
+// larger) — is returned as a message; "" means the report is acceptable.
+func ortStartupLeaksOnly(report string) string {
+	blocks := strings.Split(report, "leak of ")
+	total, n := 0, 0
+	for _, b := range blocks[1:] {
+		var bytes, objs int
+		if _, err := fmt.Sscanf(b, "%d byte(s) in %d object(s)", &bytes, &objs); err != nil {
+			return "unparsable leak report: " + err.Error()
+		}
+		// frame #1 is the allocating caller (frame #0 is the sanitizer's malloc)
+		i := strings.Index(b, "#1 ")
+		if i < 0 {
+			return "leak report without an allocating frame"
+		}
+		line, _, _ := strings.Cut(b[i:], "\n")
+		if !strings.Contains(line, "libonnxruntime.so") {
+			return "leak allocated outside ONNX Runtime: " + line
+		}
+		total += bytes
+		n += objs
+	}
+	if n == 0 || n > 4 || total > 256 {
+		return fmt.Sprintf("%d allocations, %d bytes leaked inside ONNX Runtime: more than its one-time startup allocations", n, total)
+	}
+	return ""
 }
 
 // ---- Python -----------------------------------------------------------------
