@@ -75,8 +75,8 @@ func (o Options) Validate() error {
 	if o.Batch < 0 {
 		bad = append(bad, fmt.Sprintf("batch: must be >= 0, got %d", o.Batch))
 	}
-	if !wireFormat(o.Format) {
-		bad = append(bad, fmt.Sprintf("format: want png, jpeg, webp or tiff, got %q", o.Format))
+	if _, err := ParseOutputFormat(o.Format); err != nil {
+		bad = append(bad, err.Error())
 	}
 	if o.Quality < 0 || o.Quality > 100 {
 		bad = append(bad, fmt.Sprintf("quality: must be 0 (default) or 1..100, got %d", o.Quality))
@@ -90,14 +90,19 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// wireFormats are the output formats a request may ask for (not AVIF or
-// HEIF, whose encoders a plugin's libvips may lack).
-var wireFormats = []vocab.Format{vocab.FormatAuto, vocab.PNG, vocab.JPEG, vocab.WebP, vocab.TIFF}
+// OutputFormats are the output formats a request may ask for: not AVIF or
+// HEIF, whose encoders a plugin's libvips may lack.
+var OutputFormats = []vocab.Format{vocab.PNG, vocab.JPEG, vocab.WebP, vocab.TIFF}
 
-// wireFormat reports whether f names one of wireFormats (aliases included).
-func wireFormat(f string) bool {
-	p, err := vocab.ParseFormat(f)
-	return err == nil && slices.Contains(wireFormats, p)
+// ParseOutputFormat reads a request's output format with vocab.ParseFormat
+// ("" is vocab.FormatAuto, the plugin's default) and refuses a format not
+// in OutputFormats with an ErrInvalidInput error naming it.
+func ParseOutputFormat(s string) (vocab.Format, error) {
+	f, err := vocab.ParseFormat(s)
+	if err != nil || (f != vocab.FormatAuto && !slices.Contains(OutputFormats, f)) {
+		return vocab.FormatAuto, &Error{Kind: ErrInvalidInput, Msg: fmt.Sprintf("format: want png, jpeg, webp or tiff, got %q", s)}
+	}
+	return f, nil
 }
 
 // Progress reports the state of an Upscale call (the shared vocabulary's).
