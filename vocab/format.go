@@ -62,15 +62,13 @@ func (f Format) MIME() string {
 	return "application/octet-stream"
 }
 
-// Ext returns the usual file extension with its dot (".jpg", ".tif"), or
-// "" for FormatAuto and unknown values.
+// Ext returns the file extension resshift writes, with its dot (".jpg"
+// for JPEG, ".tiff", ".png", ...), or "" for FormatAuto and unknown values.
 func (f Format) Ext() string {
 	switch f {
 	case JPEG:
 		return ".jpg"
-	case TIFF:
-		return ".tif"
-	case PNG, WebP, AVIF, HEIF:
+	case PNG, WebP, TIFF, AVIF, HEIF:
 		return "." + string(f)
 	}
 	return ""

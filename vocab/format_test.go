@@ -45,7 +45,7 @@ func TestFormatRoundTrips(t *testing.T) {
 	}
 	mimes := map[Format]string{PNG: "image/png", JPEG: "image/jpeg", WebP: "image/webp", TIFF: "image/tiff",
 		AVIF: "image/avif", HEIF: "image/heif"}
-	exts := map[Format]string{PNG: ".png", JPEG: ".jpg", WebP: ".webp", TIFF: ".tif", AVIF: ".avif", HEIF: ".heif"}
+	exts := map[Format]string{PNG: ".png", JPEG: ".jpg", WebP: ".webp", TIFF: ".tiff", AVIF: ".avif", HEIF: ".heif"}
 	if len(Formats) != len(headers) {
 		t.Fatalf("Formats has %d entries, the test %d", len(Formats), len(headers))
 	}
@@ -97,4 +97,3 @@ func TestSniffOthers(t *testing.T) {
 		}
 	}
 }
-
