@@ -111,10 +111,14 @@ func NewError(kind *Kind, msg string, cause error) error {
 
 func (e *Error) Error() string { return e.Msg }
 
-// Unwrap returns the kind and the cause.
+// Unwrap returns the kind and the cause (those that are set).
 func (e *Error) Unwrap() []error {
-	if e.Err == nil {
-		return []error{e.Kind}
+	var errs []error
+	if e.Kind != nil {
+		errs = append(errs, e.Kind)
 	}
-	return []error{e.Kind, e.Err}
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
 }

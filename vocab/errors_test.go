@@ -65,6 +65,8 @@ func TestKindOfContextAndPlain(t *testing.T) {
 		{"canceled caused by deadline", NewError(ErrCanceled, "canceled", context.DeadlineExceeded), ErrTimeout},
 		{"canceled caused by cancel", NewError(ErrCanceled, "canceled", context.Canceled), ErrCanceled},
 		{"invalid wrapping a deadline", NewError(ErrInvalidInput, "bad", context.DeadlineExceeded), ErrInvalidInput},
+		{"no kind set", &Error{Msg: "x", Err: context.Canceled}, ErrCanceled},
+		{"nothing set", &Error{Msg: "x"}, ErrInternal},
 		{"two kinds: the caller's fault first", errors.Join(NewError(ErrInternal, "a", nil), NewError(ErrCorrupt, "b", nil)), ErrCorrupt},
 	} {
 		if got := KindOf(tc.err); got != tc.want {
