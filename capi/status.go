@@ -7,10 +7,9 @@ import "C"
 
 import (
 	"errors"
-	"strings"
 
-	"github.com/resshift/resshift/core"
-	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/ort"
+	"github.com/resshift/resshift/vocab"
 )
 
 // Status codes (resshift_status).
@@ -29,35 +28,34 @@ const (
 	stTimeout        = C.int(C.RESSHIFT_ERR_TIMEOUT)
 )
 
-// classify maps an engine error to a status. Order matters: an error can
-// match several kinds (core wraps imageio's kinds in ErrInvalidInput).
+// statusOf is the C ABI's face of the shared error kinds: one status per
+// kind of vocab.Kinds (see docs/CONTRACTS.md).
+var statusOf = map[*vocab.Kind]C.int{
+	vocab.ErrInvalidInput: stInvalid,
+	vocab.ErrTooLarge:     stTooLarge,
+	vocab.ErrUnsupported:  stUnsupported,
+	vocab.ErrCorrupt:      stCorrupt,
+	vocab.ErrCanceled:     stCancelled,
+	vocab.ErrTimeout:      stTimeout,
+	vocab.ErrUnavailable:  stRuntime,
+	vocab.ErrInternal:     stRuntime,
+	vocab.ErrModelOutput:  stModel,
+}
+
+// classify maps an engine error to a status by its kind (vocab.KindOf).
 func classify(err error) C.int {
-	switch {
-	case err == nil:
+	if err == nil {
 		return stOK
-	case errors.Is(err, core.ErrCanceled):
-		return stCancelled
-	case errors.Is(err, imageio.ErrTooLarge):
-		return stTooLarge
-	case errors.Is(err, imageio.ErrUnsupported):
-		return stUnsupported
-	case errors.Is(err, imageio.ErrCorrupt):
-		return stCorrupt
-	case errors.Is(err, core.ErrModelOutput):
-		return stModel
-	case errors.Is(err, imageio.ErrInternal):
-		return stRuntime
-	case errors.Is(err, core.ErrInvalidInput), errors.Is(err, imageio.ErrInvalid):
-		return stInvalid
 	}
-	return stRuntime
+	return statusOf[vocab.KindOf(err)]
 }
 
 // classifyEngineNew maps an error of core.NewFromPack (after ort.Init
-// succeeded): execution-provider problems are runtime errors, the rest
-// (graphs that do not load or do not match the manifest) model errors.
+// succeeded): an execution provider that cannot be used (*ort.ProviderError)
+// is a runtime error, the rest (graphs that do not load or do not match the
+// manifest) model errors.
 func classifyEngineNew(err error) C.int {
-	if strings.Contains(err.Error(), "provider") {
+	if pe := (*ort.ProviderError)(nil); errors.As(err, &pe) {
 		return stRuntime
 	}
 	return stModel

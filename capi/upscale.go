@@ -15,6 +15,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/vocab"
 )
 
 // options converts the caller's resshift_options (may be NULL) into the
@@ -35,9 +36,9 @@ func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, i
 	switch o.sampler {
 	case C.RESSHIFT_SAMPLER_DEFAULT:
 	case C.RESSHIFT_SAMPLER_DETERMINISTIC:
-		opt.Sampler = "deterministic"
+		opt.Sampler = vocab.Deterministic.String()
 	case C.RESSHIFT_SAMPLER_STOCHASTIC:
-		opt.Sampler = "stochastic"
+		opt.Sampler = vocab.Stochastic.String()
 	default:
 		return bad("sampler: must be RESSHIFT_SAMPLER_DEFAULT (0), _DETERMINISTIC (1) or _STOCHASTIC (2), got %d", o.sampler)
 	}
@@ -67,13 +68,13 @@ func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, i
 	case C.RESSHIFT_FORMAT_SAME:
 		enc.Format = ""
 	case C.RESSHIFT_FORMAT_PNG:
-		enc.Format = "png"
+		enc.Format = vocab.PNG.String()
 	case C.RESSHIFT_FORMAT_JPEG:
-		enc.Format = "jpeg"
+		enc.Format = vocab.JPEG.String()
 	case C.RESSHIFT_FORMAT_WEBP:
-		enc.Format = "webp"
+		enc.Format = vocab.WebP.String()
 	case C.RESSHIFT_FORMAT_TIFF:
-		enc.Format = "tiff"
+		enc.Format = vocab.TIFF.String()
 	default:
 		return bad("format: must be a resshift_format (0..5), got %d", o.format)
 	}

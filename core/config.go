@@ -13,6 +13,7 @@ import (
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/core/sampler"
+	"github.com/resshift/resshift/vocab"
 )
 
 // Config is the engine configuration, read from TOML (see configs/default.toml).
@@ -193,10 +194,8 @@ func (c Config) Validate() error {
 	if c.Output.Quality < 0 || c.Output.Quality > 100 {
 		bad("output.quality", "must be 0 (default) or 1..100, got %d", c.Output.Quality)
 	}
-	switch c.Output.Format {
-	case "", "png", "jpeg", "jpg", "webp", "tiff", "avif", "heif", "heic":
-	default:
-		bad("output.format", "must be one of png, jpeg, webp, tiff, avif, heif (or empty), got %q", c.Output.Format)
+	if _, err := vocab.ParseFormat(c.Output.Format); err != nil {
+		bad("output.format", "must be one of png, jpeg (jpg), webp, tiff (tif), avif, heif (heic) or empty, got %q", c.Output.Format)
 	}
 	return errors.Join(errs...)
 }

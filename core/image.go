@@ -2,11 +2,11 @@ package core
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/resample"
+	"github.com/resshift/resshift/vocab"
 )
 
 // Limits returns the configured decode limits, with OutputScale set to the
@@ -22,8 +22,8 @@ func (e *Engine) Limits() imageio.Limits {
 func (e *Engine) EncodeOptions() imageio.EncodeOptions {
 	o := e.cfg.Output
 	f := o.Format
-	if f == "jpg" {
-		f = "jpeg"
+	if p, err := vocab.ParseFormat(f); err == nil { // Config.Validate refused the rest
+		f = p.String()
 	}
 	return imageio.EncodeOptions{Format: f, Quality: o.Quality, Strip: o.StripMetadata}
 }
@@ -92,10 +92,7 @@ func (e *Engine) UpscaleBytes(ctx context.Context, data []byte, opt Options, enc
 	return b, st, nil
 }
 
-// wrapIO marks the caller's data errors (corrupt, unsupported, too large, invalid options) as ErrInvalidInput.
-func wrapIO(err error) error {
-	if errors.Is(err, imageio.ErrInternal) {
-		return err
-	}
-	return newKindError(ErrInvalidInput, err.Error(), err)
-}
+// wrapIO returns imageio's error as it is: its kinds are the shared
+// vocabulary's, where corrupt, unsupported and too large refine
+// ErrInvalidInput and ErrInternal stays internal.
+func wrapIO(err error) error { return err }

@@ -2,9 +2,9 @@ package core
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/resshift/resshift/core/sampler"
+	"github.com/resshift/resshift/vocab"
 )
 
 // Options control one Upscale call. Start from Engine.Options() (the configured
@@ -24,25 +24,12 @@ type Options struct {
 	Progress func(Progress) error
 }
 
-// Progress reports the state of an Upscale call.
-type Progress struct {
-	TilesDone int // tiles fully sampled and blended
-	Tiles     int // tiles in the plan
-	Step      int // denoiser calls done in the current batch (1..Steps)
-	Steps     int // denoiser calls per batch (the model's T)
-}
+// Progress reports the state of an Upscale call (the shared vocabulary's).
+type Progress = vocab.Progress
 
-// Stats are timings of one Upscale call.
-type Stats struct {
-	Tiles         int
-	Batches       int
-	DenoiserCalls int           // denoiser applications (a chain call counts its T)
-	ChainCalls    int           // calls of the pack's fused chain graph (0 on the per-step path)
-	ORT           time.Duration // time inside ONNX Runtime runs (encoder, denoiser, decoder)
-	// ORT per graph: the encoder, the denoiser (or chain) and the decoder calls; they add up to ORT.
-	EncoderORT, DenoiserORT, DecoderORT time.Duration
-	Total                               time.Duration // the whole call, including decode/encode when done by the engine
-}
+// Stats are timings of one Upscale call (the shared vocabulary's); Total
+// includes decode and encode when the engine did them (UpscaleBytes).
+type Stats = vocab.Stats
 
 // Options returns the configured defaults: sampler and seed from the config,
 // tiling from the config where set, otherwise from the model pack.

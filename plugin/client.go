@@ -28,7 +28,7 @@ func (c *client) wrap(ctx context.Context, op string, err error) error {
 		return err
 	}
 	e := fromStatus(ctx, err)
-	if e.Kind != ErrCanceled && c.exited() {
+	if !isCanceled(e) && c.exited() {
 		e.Kind = ErrUnavailable
 		e.Msg = "plugin: " + op + ": the plugin process exited: " + err.Error()
 	}

@@ -10,82 +10,65 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/resshift/resshift/vocab"
 )
 
-// Error kinds, for errors.Is.
+// Error kinds, for errors.Is: the shared vocabulary's (package vocab), so
+// that a host checks the same kinds as an in-process engine. The
+// refinements vocab.ErrUnsupported, ErrCorrupt (of ErrInvalidInput),
+// ErrTimeout (of ErrCanceled) and ErrModelOutput (of ErrInternal) travel
+// too.
 var (
 	// ErrInvalidInput: the image or the options are wrong (gRPC InvalidArgument).
-	ErrInvalidInput = errors.New("invalid input")
+	ErrInvalidInput = vocab.ErrInvalidInput
 	// ErrTooLarge: the image exceeds a size limit (bytes, input or output
 	// pixels). It also matches ErrInvalidInput.
-	ErrTooLarge = fmt.Errorf("%w: too large", ErrInvalidInput)
+	ErrTooLarge = vocab.ErrTooLarge
 	// ErrCanceled: the caller's context ended or its Progress callback asked
 	// to stop (gRPC Canceled / DeadlineExceeded). When the context ended, the
 	// error also matches ctx.Err() (context.Canceled or DeadlineExceeded).
-	ErrCanceled = errors.New("canceled")
+	ErrCanceled = vocab.ErrCanceled
 	// ErrUnavailable: the plugin process exited, was killed or stopped
 	// answering (gRPC Unavailable), or could not be launched. A [Host]
 	// relaunches it on the next call.
-	ErrUnavailable = errors.New("plugin unavailable")
+	ErrUnavailable = vocab.ErrUnavailable
 	// ErrInternal: the engine failed on valid input (gRPC Internal), for
-	// example a model that produced NaN.
-	ErrInternal = errors.New("internal error")
+	// example a model that produced NaN (vocab.ErrModelOutput).
+	ErrInternal = vocab.ErrInternal
 )
 
-// Error is the error type of this package. Error() is Msg; errors.Is
-// matches Kind and the cause Err.
-type Error struct {
-	Kind error  // one of the Err* kinds
-	Msg  string // human-readable, prefixed "plugin: "
-	Err  error  // cause: the gRPC status error, a context error, ...; may be nil
+// Error is the error type of this package (vocab.Error): Error() is Msg,
+// prefixed "plugin: "; errors.Is matches Kind and the cause Err (the gRPC
+// status error, a context error, ...; may be nil).
+type Error = vocab.Error
+
+// wireKind is the plugin's face of the shared error kinds: the gRPC code of
+// each kind, and the ErrorInfo reason (domain "resshift") that names a
+// refinement the code alone cannot tell.
+var wireKind = map[*vocab.Kind]struct {
+	code   codes.Code
+	reason string
+}{
+	vocab.ErrInvalidInput: {codes.InvalidArgument, ""},
+	vocab.ErrTooLarge:     {codes.InvalidArgument, "TOO_LARGE"},
+	vocab.ErrUnsupported:  {codes.InvalidArgument, "UNSUPPORTED"},
+	vocab.ErrCorrupt:      {codes.InvalidArgument, "CORRUPT"},
+	vocab.ErrCanceled:     {codes.Canceled, ""},
+	vocab.ErrTimeout:      {codes.DeadlineExceeded, ""},
+	vocab.ErrUnavailable:  {codes.Unavailable, ""},
+	vocab.ErrInternal:     {codes.Internal, ""},
+	vocab.ErrModelOutput:  {codes.Internal, "MODEL_OUTPUT"},
 }
 
-func (e *Error) Error() string { return e.Msg }
-
-// Unwrap returns the kind and the cause.
-func (e *Error) Unwrap() []error {
-	if e.Err != nil {
-		return []error{e.Kind, e.Err}
-	}
-	return []error{e.Kind}
-}
-
-// errorReason is the ErrorInfo reason that marks ErrTooLarge on the wire.
-const (
-	errorDomain    = "resshift"
-	reasonTooLarge = "TOO_LARGE"
-)
-
-// kindOf classifies err by the kinds above (ErrInternal when none matches).
-func kindOf(err error) error {
-	for _, k := range []error{ErrTooLarge, ErrInvalidInput, ErrCanceled, ErrUnavailable} {
-		if errors.Is(err, k) {
-			return k
-		}
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return ErrCanceled
-	}
-	return ErrInternal
-}
+const errorDomain = "resshift"
 
 // toStatus converts an Upscaler's error into a gRPC status error (plugin side).
 func toStatus(err error) error {
-	var code codes.Code
-	kind := kindOf(err)
-	switch kind {
-	case ErrTooLarge, ErrInvalidInput:
-		code = codes.InvalidArgument
-	case ErrCanceled:
-		code = codes.Canceled
-	case ErrUnavailable:
-		code = codes.Unavailable
-	default:
-		code = codes.Internal
-	}
-	st := status.New(code, err.Error())
-	if kind == ErrTooLarge {
-		if d, derr := st.WithDetails(&errdetails.ErrorInfo{Reason: reasonTooLarge, Domain: errorDomain}); derr == nil {
+	w := wireKind[vocab.KindOf(err)]
+	st := status.New(w.code, err.Error())
+	if w.reason != "" {
+		if d, derr := st.WithDetails(&errdetails.ErrorInfo{Reason: w.reason, Domain: errorDomain}); derr == nil {
 			st = d
 		}
 	}
@@ -106,20 +89,32 @@ func fromStatus(ctx context.Context, err error) *Error {
 	if !ok {
 		return &Error{Kind: ErrInternal, Msg: "plugin: " + err.Error(), Err: err}
 	}
-	kind := ErrInternal
-	switch st.Code() {
-	case codes.InvalidArgument:
-		kind = ErrInvalidInput
-		for _, d := range st.Details() {
-			if info, ok := d.(*errdetails.ErrorInfo); ok && info.Domain == errorDomain && info.Reason == reasonTooLarge {
-				kind = ErrTooLarge
-			}
-		}
-	case codes.Canceled, codes.DeadlineExceeded:
-		kind = ErrCanceled
-	case codes.Unavailable:
-		kind = ErrUnavailable
-	}
+	kind := kindOfStatus(st)
 	msg := strings.TrimPrefix(st.Message(), "plugin: ")
 	return &Error{Kind: kind, Msg: fmt.Sprintf("plugin: %v: %s", kind, msg), Err: err}
 }
+
+// kindOfStatus reads wireKind backwards: the kind of the status's code,
+// refined by a resshift ErrorInfo reason sent with that code; ErrInternal
+// for a code no kind has.
+func kindOfStatus(st *status.Status) *vocab.Kind {
+	kind := ErrInternal
+	for k, w := range wireKind {
+		if w.code == st.Code() && w.reason == "" {
+			kind = k
+		}
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.Domain == errorDomain {
+			for k, w := range wireKind {
+				if w.code == st.Code() && w.reason == info.Reason {
+					kind = k
+				}
+			}
+		}
+	}
+	return kind
+}
+
+// isCanceled reports whether e is of the canceled kinds (ErrCanceled, ErrTimeout).
+func isCanceled(e *Error) bool { return errors.Is(e.Kind, ErrCanceled) }

@@ -266,7 +266,7 @@ func (h *Host) failed(ctx context.Context, in *instance, err error) error {
 				return err
 			}
 		}
-	case pe.Kind != ErrCanceled && in.up.exited():
+	case !isCanceled(pe) && in.up.exited():
 	default:
 		return err // an error from a live plugin
 	}

@@ -14,9 +14,11 @@
 // [ChunkSize] bytes both ways, so payloads are not bound by gRPC's 4 MiB
 // message limit; progress is streamed back; cancelling the host's context
 // cancels the stream and with it the engine's context in the plugin. Errors
-// come back as gRPC codes (InvalidArgument, Canceled, Internal) and are
-// turned into [*Error] values that match [ErrInvalidInput], [ErrTooLarge],
-// [ErrCanceled], [ErrInternal] or [ErrUnavailable] with errors.Is.
+// come back as gRPC codes (InvalidArgument, Canceled, DeadlineExceeded,
+// Unavailable, Internal, with an ErrorInfo reason for the refined kinds) and
+// are turned into [*Error] values that match the shared kinds of package
+// vocab with errors.Is: [ErrInvalidInput], [ErrTooLarge], [ErrCanceled],
+// [ErrInternal], [ErrUnavailable] and their refinements.
 //
 // Plugin side: build an [Upscaler] (package plugin/local wraps a
 // *core.Engine) and call [Serve]. Logs go to stderr as hclog JSON lines,

@@ -3,8 +3,10 @@ package plugin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
-	"time"
+
+	"github.com/resshift/resshift/vocab"
 )
 
 // Upscaler is the plugin contract. The gRPC client dispensed to hosts, [*Host]
@@ -59,10 +61,10 @@ type Options struct {
 // plugin checks the rest: tile and batch against the model).
 func (o Options) Validate() error {
 	var bad []string
-	switch o.Sampler {
-	case "", "deterministic", "stochastic":
-	default:
-		bad = append(bad, fmt.Sprintf("sampler: want deterministic or stochastic, got %q", o.Sampler))
+	if o.Sampler != "" {
+		if _, err := vocab.ParseSampler(o.Sampler); err != nil {
+			bad = append(bad, fmt.Sprintf("sampler: want deterministic or stochastic, got %q", o.Sampler))
+		}
 	}
 	if o.Tile < 0 {
 		bad = append(bad, fmt.Sprintf("tile: must be >= 0, got %d", o.Tile))
@@ -73,8 +75,8 @@ func (o Options) Validate() error {
 	if o.Batch < 0 {
 		bad = append(bad, fmt.Sprintf("batch: must be >= 0, got %d", o.Batch))
 	}
-	if _, ok := formatName(o.Format); !ok {
-		bad = append(bad, fmt.Sprintf("format: want png, jpeg, webp or tiff, got %q", o.Format))
+	if _, err := ParseOutputFormat(o.Format); err != nil {
+		bad = append(bad, err.Error())
 	}
 	if o.Quality < 0 || o.Quality > 100 {
 		bad = append(bad, fmt.Sprintf("quality: must be 0 (default) or 1..100, got %d", o.Quality))
@@ -88,26 +90,23 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// formatName normalises an output format name ("" stays "").
-func formatName(f string) (string, bool) {
-	switch f = strings.ToLower(strings.TrimSpace(f)); f {
-	case "", "png", "jpeg", "webp", "tiff":
-		return f, true
-	case "jpg":
-		return "jpeg", true
-	case "tif":
-		return "tiff", true
+// OutputFormats are the output formats a request may ask for: not AVIF or
+// HEIF, whose encoders a plugin's libvips may lack.
+var OutputFormats = []vocab.Format{vocab.PNG, vocab.JPEG, vocab.WebP, vocab.TIFF}
+
+// ParseOutputFormat reads a request's output format with vocab.ParseFormat
+// ("" is vocab.FormatAuto, the plugin's default) and refuses a format not
+// in OutputFormats with an ErrInvalidInput error naming it.
+func ParseOutputFormat(s string) (vocab.Format, error) {
+	f, err := vocab.ParseFormat(s)
+	if err != nil || (f != vocab.FormatAuto && !slices.Contains(OutputFormats, f)) {
+		return vocab.FormatAuto, &Error{Kind: ErrInvalidInput, Msg: fmt.Sprintf("format: want png, jpeg, webp or tiff, got %q", s)}
 	}
-	return "", false
+	return f, nil
 }
 
-// Progress reports the state of an Upscale call.
-type Progress struct {
-	TilesDone int // tiles fully sampled
-	Tiles     int // tiles in the plan
-	Step      int // denoiser calls done in the current batch
-	Steps     int // denoiser calls per batch
-}
+// Progress reports the state of an Upscale call (the shared vocabulary's).
+type Progress = vocab.Progress
 
 // Response is the result of an Upscale call.
 type Response struct {
@@ -118,20 +117,11 @@ type Response struct {
 }
 
 // ContentType is the MIME type of the encoded result.
-func (r Response) ContentType() string {
-	switch r.Format {
-	case "png", "jpeg", "webp", "tiff":
-		return "image/" + r.Format
-	}
-	return "application/octet-stream"
-}
+func (r Response) ContentType() string { return vocab.Format(r.Format).MIME() }
 
-// Stats are the engine's timings of one call.
-type Stats struct {
-	Tiles, Batches, DenoiserCalls int
-	ORT                           time.Duration // inside ONNX Runtime
-	Total                         time.Duration // decode, upscale and encode in the plugin
-}
+// Stats are the engine's timings of one call (the shared vocabulary's);
+// Total is decode, upscale and encode in the plugin.
+type Stats = vocab.Stats
 
 // Info describes the plugin's model, defaults and limits.
 type Info struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/resshift/resshift/queue"
 	"github.com/resshift/resshift/queue/embedded"
 	qengine "github.com/resshift/resshift/queue/engine"
+	"github.com/resshift/resshift/vocab"
 )
 
 const batchUsage = `Usage: resshift batch [flags] -o OUT INPUT...
@@ -195,7 +196,7 @@ func (b *batchRun) outputName(src string) string {
 	f, known := canonicalFormat(strings.TrimPrefix(ext, "."))
 	switch {
 	case b.opt.Format != "":
-		ext = map[string]string{"png": ".png", "jpeg": ".jpg", "webp": ".webp", "tiff": ".tiff"}[b.opt.Format]
+		ext = vocab.Format(b.opt.Format).Ext()
 	case !known || f == "":
 		ext = ".png"
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/ort"
-	"github.com/resshift/resshift/core/sampler"
+	"github.com/resshift/resshift/vocab"
 )
 
 // newFlags returns a flag set whose errors come back to the caller (nothing
@@ -138,7 +138,7 @@ func (f *engineFlags) check(cmd string) error {
 	var msgs []string
 	bad := func(format string, args ...any) { msgs = append(msgs, fmt.Sprintf(format, args...)) }
 	if f.set["sampler"] && f.groups&withSampler != 0 {
-		if _, err := sampler.ParseKind(f.sampler); err != nil {
+		if _, err := vocab.ParseSampler(f.sampler); err != nil {
 			bad("--sampler %q: want deterministic or stochastic", f.sampler)
 		}
 	}
@@ -263,23 +263,11 @@ func (f *engineFlags) options(cmd string, eng *core.Engine) (core.Options, error
 	return o, nil
 }
 
-// canonicalFormat maps a format name or alias to png, jpeg, webp, tiff, avif or heif.
+// canonicalFormat is vocab.ParseFormat for a name that must name a format
+// ("" does not): png, jpeg, webp, tiff, avif or heif, from a name or alias.
 func canonicalFormat(s string) (string, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "png":
-		return "png", true
-	case "jpeg", "jpg":
-		return "jpeg", true
-	case "webp":
-		return "webp", true
-	case "tiff", "tif":
-		return "tiff", true
-	case "avif":
-		return "avif", true
-	case "heif", "heic":
-		return "heif", true
-	}
-	return "", false
+	f, err := vocab.ParseFormat(s)
+	return f.String(), err == nil && f != vocab.FormatAuto
 }
 
 // interrupted reports whether ctx was cancelled (Ctrl-C).

@@ -3,6 +3,8 @@ package imageio
 import (
 	"log/slog"
 	"strings"
+
+	"github.com/resshift/resshift/vocab"
 )
 
 // Default encoder qualities, used when EncodeOptions.Quality is 0.
@@ -32,26 +34,24 @@ type EncodeOptions struct {
 	Strip bool
 }
 
-// format resolves the output format name for img.
+// format resolves the output format name for img (vocab.ParseFormat: names
+// and aliases, case-insensitive; "" = the image's own format when this
+// package writes it, else PNG).
 func (o EncodeOptions) format(img *Image) (string, error) {
-	f := strings.ToLower(strings.TrimSpace(o.Format))
-	switch f {
-	case "":
+	f, err := vocab.ParseFormat(o.Format)
+	switch {
+	case err != nil:
+		return "", errorf("encode", ErrInvalid, "output format %q: want png, jpeg, webp, tiff, avif or heif", o.Format)
+	case f == vocab.FormatAuto:
 		switch img.Format {
 		case "png", "jpeg", "webp", "tiff":
 			return img.Format, nil
 		}
 		return "png", nil
-	case "jpg":
-		return "jpeg", nil
-	case "tif":
-		return "tiff", nil
-	case "png", "jpeg", "webp", "tiff":
-		return f, nil
-	case "heif", "heic", "avif":
-		return heifFormat(f)
+	case f == vocab.AVIF, f == vocab.HEIF:
+		return heifFormat(f.String())
 	}
-	return "", errorf("encode", ErrInvalid, "output format %q: want png, jpeg, webp, tiff, avif or heif", o.Format)
+	return f.String(), nil
 }
 
 // Encode writes img in the chosen format and returns the encoded bytes.

@@ -1,25 +1,27 @@
 package imageio
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/resshift/resshift/vocab"
 )
 
-// Error kinds, for errors.Is. Every error returned by this package wraps
-// exactly one of them (transports map them: bad input → InvalidArgument);
-// ErrOutputTooLarge is a refinement of ErrTooLarge.
+// Error kinds, for errors.Is: the shared vocabulary's (package vocab).
+// Every error returned by this package wraps exactly one of them; the
+// first three refine ErrInvalid (vocab.ErrInvalidInput), and
+// ErrOutputTooLarge refines ErrTooLarge.
 var (
 	// ErrTooLarge: the input exceeds a [Limits] bound (bytes or pixels).
-	ErrTooLarge = errors.New("too large")
+	ErrTooLarge = vocab.ErrTooLarge
 	// ErrUnsupported: format, band layout, sample format or colour space that
 	// this package does not handle.
-	ErrUnsupported = errors.New("unsupported")
+	ErrUnsupported = vocab.ErrUnsupported
 	// ErrCorrupt: the data could not be decoded (truncated, damaged, empty).
-	ErrCorrupt = errors.New("corrupt")
+	ErrCorrupt = vocab.ErrCorrupt
 	// ErrInvalid: an invalid argument (Image fields, options, NaN samples).
-	ErrInvalid = errors.New("invalid")
+	ErrInvalid = vocab.ErrInvalidInput
 	// ErrInternal: libvips failed on valid input (out of memory, I/O, ...).
-	ErrInternal = errors.New("internal")
+	ErrInternal = vocab.ErrInternal
 
 	// ErrOutputTooLarge refines ErrTooLarge (errors.Is matches both): the
 	// output the caller asked for would exceed MaxOutputPixels or what the

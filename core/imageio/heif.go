@@ -12,11 +12,8 @@ var heifOnce = sync.OnceValue(func() bool {
 // only when encoding, as an ErrUnsupported error).
 func HEIFSupported() bool { return heifOnce() }
 
-// heifFormat resolves "heif", "heic" and "avif" when libvips can write them.
+// heifFormat returns f ("heif" or "avif") when libvips can write it.
 func heifFormat(f string) (string, error) {
-	if f == "heic" {
-		f = "heif"
-	}
 	if !HEIFSupported() {
 		return "", errorf("encode", ErrUnsupported, "output format %s: this libvips has no HEIF/AVIF saver (heifsave); use png, jpeg, webp or tiff", f)
 	}

@@ -3,6 +3,8 @@ package imageio
 import (
 	"bytes"
 	"strings"
+
+	"github.com/resshift/resshift/vocab"
 )
 
 // magic is one signature of sniffFormat.
@@ -12,19 +14,12 @@ type magic struct {
 	sig    string
 }
 
-// magics are signatures of formats people feed to image tools; the accepted
-// ones let a damaged file be reported as such, the others let a refusal name
-// the format. Order matters only where signatures overlap.
+// magics are signatures of other formats people feed to image tools (the
+// ones resshift reads are vocab.Sniff's): they let a refusal name the
+// format. Order matters only where signatures overlap.
 var magics = []magic{
-	{"png", 0, "\x89PNG\r\n\x1a\n"},
-	{"jpeg", 0, "\xff\xd8\xff"},
 	{"gif", 0, "GIF87a"},
 	{"gif", 0, "GIF89a"},
-	{"tiff", 0, "II*\x00"},
-	{"tiff", 0, "MM\x00*"},
-	{"tiff", 0, "II+\x00"}, // BigTIFF
-	{"tiff", 0, "MM\x00+"},
-	{"webp", 8, "WEBP"}, // after "RIFF" + size
 	{"pdf", 0, "%PDF-"},
 	{"postscript", 0, "%!PS"},
 	{"psd", 0, "8BPS"},
@@ -48,20 +43,12 @@ var magics = []magic{
 // It parses nothing: it is for error messages and for telling a damaged
 // accepted file from a foreign one.
 func sniffFormat(data []byte) string {
+	if f := vocab.Sniff(data); f != vocab.FormatAuto {
+		return f.String() // accepted: a damaged file is reported as such
+	}
 	for _, m := range magics {
 		if len(data) >= m.offset+len(m.sig) && string(data[m.offset:m.offset+len(m.sig)]) == m.sig {
-			if m.name == "webp" && !bytes.HasPrefix(data, []byte("RIFF")) {
-				continue
-			}
 			return m.name
-		}
-	}
-	if len(data) >= 12 && string(data[4:8]) == "ftyp" {
-		switch brand := string(data[8:12]); {
-		case strings.HasPrefix(brand, "avi"):
-			return "avif"
-		case strings.HasPrefix(brand, "he"), strings.HasPrefix(brand, "mif"), strings.HasPrefix(brand, "msf"):
-			return "heif"
 		}
 	}
 	if len(data) >= 2 && data[0] == 'P' && strings.IndexByte("1234567fF", data[1]) >= 0 {

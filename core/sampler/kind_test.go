@@ -22,7 +22,7 @@ func TestParseKind(t *testing.T) {
 			t.Errorf("String() = %q, want %q", got.String(), tc.in)
 		}
 	}
-	if s := Kind(7).String(); s != "Kind(7)" {
+	if s := Kind(7).String(); s != "Sampler(7)" {
 		t.Errorf("Kind(7).String() = %q", s)
 	}
 }

@@ -1,42 +1,51 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
 
-	"github.com/resshift/resshift/plugin"
+	"github.com/resshift/resshift/vocab"
 )
 
-// classify maps an error to its HTTP status, the message the client gets
-// and a Retry-After in seconds (0 = none). The message is fixed per kind
-// (or an httpError's public text): never the error's own text, which may
+// httpStatus is the server's face of the shared error kinds. Invalid input
+// that is not a size limit means the source is not an image we can read;
+// 499 (client closed request) is for a client that went away, which
+// nobody reads.
+var httpStatus = map[*vocab.Kind]int{
+	vocab.ErrInvalidInput: http.StatusUnprocessableEntity,
+	vocab.ErrTooLarge:     http.StatusRequestEntityTooLarge,
+	vocab.ErrUnsupported:  http.StatusUnprocessableEntity,
+	vocab.ErrCorrupt:      http.StatusUnprocessableEntity,
+	vocab.ErrCanceled:     499,
+	vocab.ErrTimeout:      http.StatusGatewayTimeout,
+	vocab.ErrUnavailable:  http.StatusServiceUnavailable,
+	vocab.ErrInternal:     http.StatusInternalServerError,
+	vocab.ErrModelOutput:  http.StatusInternalServerError,
+}
+
+// classify maps an error to its HTTP status (an httpError's, else its
+// kind's by httpStatus), the message the client gets and a Retry-After in
+// seconds (0 = none). The message is fixed per kind (or an httpError's
+// public text): never the error's own text, which may
 // hold internal addresses, paths or the request's input. Those details go
 // to the log only.
 func (s *server) classify(err error) (status int, public string, retryAfter int) {
-	var he *httpError
-	switch {
-	case errors.As(err, &he):
+	if he := (*httpError)(nil); errors.As(err, &he) {
 		status, public, retryAfter = he.status, he.public, he.retryAfter
-	case errors.Is(err, plugin.ErrTooLarge):
-		status = http.StatusRequestEntityTooLarge
-		public = "the source image is too large for this server"
-		if l := s.cfg.Limits; l.MaxSrcResolution > 0 {
-			public += fmt.Sprintf(" (at most %g megapixels)", l.MaxSrcResolution)
+	} else {
+		kind := vocab.KindOf(err)
+		status = httpStatus[kind]
+		switch kind {
+		case vocab.ErrTooLarge:
+			public = "the source image is too large for this server"
+			if l := s.cfg.Limits; l.MaxSrcResolution > 0 {
+				public += fmt.Sprintf(" (at most %g megapixels)", l.MaxSrcResolution)
+			}
+		case vocab.ErrTimeout:
+			public = "the request timed out after " + seconds(s.cfg.Limits.RequestTimeout)
 		}
-	case errors.Is(err, plugin.ErrInvalidInput):
-		status = http.StatusUnprocessableEntity // the source is not an image we can read
-	case errors.Is(err, context.DeadlineExceeded):
-		status = http.StatusGatewayTimeout
-		public = "the request timed out after " + seconds(s.cfg.Limits.RequestTimeout)
-	case errors.Is(err, plugin.ErrCanceled), errors.Is(err, context.Canceled):
-		status = 499 // the client went away; nobody reads this
-	case errors.Is(err, plugin.ErrUnavailable):
-		status = http.StatusServiceUnavailable
-	default:
-		status = http.StatusInternalServerError
 	}
 	if public == "" {
 		public = publicMessage(status)

@@ -10,6 +10,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/resshift/resshift/plugin"
+	"github.com/resshift/resshift/vocab"
 )
 
 // httpError is an error with the HTTP status it is answered with. msg is
@@ -109,16 +112,11 @@ func (j *job) option(seg string) error {
 }
 
 func (j *job) setFormat(f string) error {
-	switch strings.ToLower(f) {
-	case "png", "webp", "tiff":
-		j.format = strings.ToLower(f)
-	case "jpg", "jpeg":
-		j.format = "jpeg"
-	case "tif":
-		j.format = "tiff"
-	default:
+	p, err := plugin.ParseOutputFormat(f)
+	if err != nil || p == vocab.FormatAuto {
 		return refuse(http.StatusBadRequest, "unknown output format (want png, jpeg, webp or tiff)", "output format %q: want png, jpeg, webp or tiff", f)
 	}
+	j.format = p.String()
 	return nil
 }
 

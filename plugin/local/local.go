@@ -5,7 +5,6 @@
 package local
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/plugin"
+	"github.com/resshift/resshift/vocab"
 )
 
 // Upscaler adapts a *core.Engine to plugin.Upscaler. It is safe for
@@ -73,11 +73,7 @@ func (u *Upscaler) settings(req plugin.Request) (core.Options, imageio.EncodeOpt
 	if o.Batch > 0 {
 		opt.Batch = o.Batch
 	}
-	if req.Progress != nil {
-		opt.Progress = func(p core.Progress) error {
-			return req.Progress(plugin.Progress{TilesDone: p.TilesDone, Tiles: p.Tiles, Step: p.Step, Steps: p.Steps})
-		}
-	}
+	opt.Progress = req.Progress // one vocab.Progress on both sides
 	enc := u.e.EncodeOptions()
 	if o.Format != "" {
 		enc.Format = o.Format
@@ -97,9 +93,10 @@ func (u *Upscaler) settings(req plugin.Request) (core.Options, imageio.EncodeOpt
 }
 
 // Upscale decodes, upscales and encodes req.Image with the engine. Errors
-// are *plugin.Error values whose kind follows the engine's: a limit →
-// ErrTooLarge, bad data or options → ErrInvalidInput, cancellation →
-// ErrCanceled, the rest → ErrInternal; the engine's error stays in the chain.
+// are *plugin.Error values of the engine's kind (vocab.KindOf: a limit →
+// ErrTooLarge, bad data or options → ErrInvalidInput or a refinement,
+// cancellation → ErrCanceled, the rest → ErrInternal); the engine's error
+// stays in the chain.
 func (u *Upscaler) Upscale(ctx context.Context, req plugin.Request) (plugin.Response, error) {
 	start := time.Now()
 	if err := req.Options.Validate(); err != nil {
@@ -125,39 +122,17 @@ func (u *Upscaler) Upscale(ctx context.Context, req plugin.Request) (plugin.Resp
 	if err != nil {
 		return plugin.Response{}, classify(ctx, err)
 	}
-	return plugin.Response{Image: b, Format: sniff(b), Width: out.Width, Height: out.Height,
-		Stats: plugin.Stats{Tiles: st.Tiles, Batches: st.Batches, DenoiserCalls: st.DenoiserCalls,
-			ORT: st.ORT, Total: time.Since(start)}}, nil
+	st.Total = time.Since(start)
+	return plugin.Response{Image: b, Format: vocab.Sniff(b).String(), Width: out.Width, Height: out.Height, Stats: st}, nil
 }
 
-// classify wraps an engine or imageio error in a *plugin.Error of the right kind.
+// classify wraps an engine or imageio error in a *plugin.Error of its kind
+// (vocab.KindOf); when ctx is done, an error that is not a size limit is a
+// cancellation.
 func classify(ctx context.Context, err error) error {
-	kind := plugin.ErrInternal
-	switch {
-	case errors.Is(err, imageio.ErrTooLarge):
-		kind = plugin.ErrTooLarge
-	case errors.Is(err, core.ErrCanceled), ctx.Err() != nil:
-		kind = plugin.ErrCanceled
-	case errors.Is(err, imageio.ErrInternal):
-	case errors.Is(err, core.ErrInvalidInput), errors.Is(err, imageio.ErrUnsupported),
-		errors.Is(err, imageio.ErrCorrupt), errors.Is(err, imageio.ErrInvalid):
-		kind = plugin.ErrInvalidInput
+	kind := vocab.KindOf(err)
+	if cerr := ctx.Err(); cerr != nil && kind != vocab.ErrTooLarge && !errors.Is(kind, vocab.ErrCanceled) {
+		kind = vocab.KindOf(cerr)
 	}
 	return &plugin.Error{Kind: kind, Msg: err.Error(), Err: err}
-}
-
-// sniff names the format of encoded image bytes from their signature:
-// "png", "jpeg", "webp", "tiff", or "" when unknown.
-func sniff(b []byte) string {
-	switch {
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		return "png"
-	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}):
-		return "jpeg"
-	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
-		return "webp"
-	case bytes.HasPrefix(b, []byte("II*\x00")), bytes.HasPrefix(b, []byte("MM\x00*")):
-		return "tiff"
-	}
-	return ""
 }

@@ -19,7 +19,6 @@ package vipsstage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/davidbyttow/govips/v2/vips"
@@ -27,6 +26,7 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/plugin"
+	"github.com/resshift/resshift/vocab"
 )
 
 // Upscaler does the stage's work. *core.Engine satisfies it; [Plugin]
@@ -63,9 +63,8 @@ func New(u Upscaler) *Stage { return &Stage{u: u} }
 // only read (its pipeline is evaluated once) and stays the caller's. The
 // caller owns the result and closes it. Errors wrap imageio's for the
 // conversions (imageio.ErrTooLarge for opt.Limits, ...) and the upscaler's:
-// core.ErrInvalidInput / ErrCanceled / ErrModelOutput in process; through
-// the plugin the plugin.Err* kinds, with invalid input and cancellation
-// also matching core's.
+// the shared kinds of package vocab (core.ErrInvalidInput, ErrCanceled,
+// ErrModelOutput, ...), the same in process and through the plugin.
 func (s *Stage) Upscale(ctx context.Context, ref *vips.ImageRef, opt Options) (*vips.ImageRef, error) {
 	img, err := imageio.FromRef(ref, opt.Limits)
 	if err != nil {
@@ -118,21 +117,17 @@ func (p *viaPlugin) UpscaleImage(ctx context.Context, img *imageio.Image, opt co
 	// 8 bits (colour-profile conversion runs at 16-bit precision).
 	wire := *img
 	wire.Depth = 16
-	data, err := imageio.Encode(&wire, imageio.EncodeOptions{Format: "tiff"})
+	data, err := imageio.Encode(&wire, imageio.EncodeOptions{Format: vocab.TIFF.String()})
 	if err != nil {
 		return nil, core.Stats{}, err
 	}
 	seed, overlap := opt.Seed, opt.Overlap
 	req := plugin.Request{Image: data, Options: plugin.Options{Sampler: opt.Sampler, Seed: &seed, Tile: opt.Tile,
-		Overlap: &overlap, Batch: opt.Batch, Format: "tiff"}}
-	if opt.Progress != nil {
-		req.Progress = func(p plugin.Progress) error {
-			return opt.Progress(core.Progress{TilesDone: p.TilesDone, Tiles: p.Tiles, Step: p.Step, Steps: p.Steps})
-		}
-	}
+		Overlap: &overlap, Batch: opt.Batch, Format: vocab.TIFF.String()}}
+	req.Progress = opt.Progress // one vocab.Progress on both sides
 	res, err := p.u.Upscale(ctx, req)
 	if err != nil {
-		return nil, core.Stats{}, asCore(err)
+		return nil, core.Stats{}, err // the plugin's kinds are the engine's (package vocab)
 	}
 	// The plugin already applied its limits; the result is as large as it is.
 	out, err := imageio.Decode(res.Image, imageio.Limits{MaxPixels: -1, MaxFileBytes: -1})
@@ -140,29 +135,5 @@ func (p *viaPlugin) UpscaleImage(ctx context.Context, img *imageio.Image, opt co
 		return nil, core.Stats{}, fmt.Errorf("decode the plugin's result: %w", err)
 	}
 	out.Format, out.Depth = img.Format, img.Depth
-	st := core.Stats{Tiles: res.Stats.Tiles, Batches: res.Stats.Batches, DenoiserCalls: res.Stats.DenoiserCalls,
-		ORT: res.Stats.ORT, Total: res.Stats.Total}
-	return out, st, nil
+	return out, res.Stats, nil
 }
-
-// asCore makes a plugin error match the engine's kinds too, so that stage
-// callers check one set of errors whichever upscaler runs.
-func asCore(err error) error {
-	var k error
-	switch {
-	case errors.Is(err, plugin.ErrInvalidInput):
-		k = core.ErrInvalidInput
-	case errors.Is(err, plugin.ErrCanceled):
-		k = core.ErrCanceled
-	default:
-		return err
-	}
-	return &bothKinds{err: err, kind: k}
-}
-
-type bothKinds struct {
-	err, kind error
-}
-
-func (e *bothKinds) Error() string   { return e.err.Error() }
-func (e *bothKinds) Unwrap() []error { return []error{e.err, e.kind} }
