@@ -22,7 +22,7 @@ RESSHIFT_VERSION := $(shell awk '/^.define RESSHIFT_VERSION_(MAJOR|MINOR|PATCH) 
 PREFIX      ?= /usr/local
 LIB_LDFLAGS := $(LDFLAGS) -extldflags '-Wl,-soname,libresshift.so.1 -Wl,--version-script=$(ROOT)/capi/resshift.map'
 
-.PHONY: ort-gpu gpu-check lib install test-capi plugin server proto all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval dist test-dist train-real export-real realval pack-images
+.PHONY: ort-gpu gpu-check lib install test-capi plugin server proto all deps sysdeps ort build test test-pure demo clean pydeps pytestdeps train export bench eval dist test-dist train-real export-real realval pack-images fuzz-smoke
 
 all: build plugin server
 
@@ -171,8 +171,21 @@ test-pure:
 ## Debian's torch/numpy/Pillow/onnx when missing, so CI runs them too).
 test: deps pytestdeps pydeps
 	RESSHIFT_ORT_LIB=$(ROOT)/$(ORT_LIB) $(GO) test -timeout 30m -ldflags '$(LDFLAGS)' ./...
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory test-dist
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m unittest discover -s training -t . -p 'test_*.py'
+
+## fuzz-smoke: each Go fuzz target briefly (docs/fuzzing.md). Go fuzzes one target per package per run; the
+## budget is an exec count, not -fuzztime Ns, whose deadline races the workers in Go 1.26 (golang/go#75804).
+FUZZ_TARGETS ?= core/modelpack:FuzzParseManifest:20000 core/ort:FuzzGraphIO:20000 core:FuzzLoadConfig:3000 \
+	core/imageio:FuzzDecode:2000 examples/server:FuzzParsePath:5000 queue:FuzzJobMessage:5000 \
+	plugin:FuzzUpscaleHeader:20000 capi:FuzzCheckLayout:50000
+fuzz-smoke: deps
+	@log=$$(mktemp); trap 'rm -f $$log' EXIT; for t in $(FUZZ_TARGETS); do IFS=: read -r pkg fn n <<< "$$t"; \
+		echo "fuzz $$fn ($$pkg, $${n} execs)"; \
+		( cd $$pkg && RESSHIFT_ORT_LIB=$(ROOT)/$(ORT_LIB) $(GO) test -ldflags '$(LDFLAGS)' -run '^$$' -fuzz "^$$fn\$$" \
+			-fuzztime $${n}x -parallel 1 . >$$log 2>&1 ) || { cat $$log; exit 1; }; \
+	done
 
 ## pytestdeps: what the Python host example needs (Debian's numpy and Pillow).
 pytestdeps:

@@ -71,8 +71,14 @@ func (c *call) checkLayout(scale int, lim imageio.Limits, w, h int, stride uintp
 		c.fail(stInvalid, "stride %d × height %d does not fit in memory", l.stride, h)
 		return l, false
 	}
-	l.outRow = uintptr(l.W) * uintptr(ch) * uintptr(l.bps)
-	l.outSize = l.outRow * uintptr(l.H)
+	l.outRow = uintptr(l.W) * uintptr(ch) * uintptr(l.bps) // W <= MaxInt32: cannot overflow
+	// With the limits off (-1) the packed output can exceed the address space: refuse rather than wrap.
+	size, ok := span(l.H, l.outRow, l.outRow)
+	if !ok {
+		c.fail(stTooLarge, "output %d×%d × %d channels × %d bytes does not fit in memory", l.W, l.H, ch, l.bps)
+		return l, false
+	}
+	l.outSize = uintptr(size)
 	return l, true
 }
 

@@ -432,7 +432,8 @@ typedef struct resshift_image {
  * resshift_upscale_into accepts with dst_stride 0.
  *
  * Errors: INVALID_ARGUMENT (engine, sizes, channels), UNSUPPORTED (bits),
- * TOO_LARGE (input or output past the configured limits). On failure the
+ * TOO_LARGE (input or output past the configured limits, or a result whose
+ * size does not fit in memory when the limits are off). On failure the
  * outputs are set to 0. Thread-safe.
  */
 resshift_status resshift_output_size(resshift_engine *engine, int32_t width, int32_t height,

@@ -27,7 +27,12 @@ func optionsToProto(o Options) *pb.Options {
 	return p
 }
 
+// optionsFromProto converts request options; absent options (nil: a header or an InfoResponse without them)
+// are the zero Options, "use the defaults".
 func optionsFromProto(p *pb.Options) Options {
+	if p == nil {
+		return Options{}
+	}
 	o := Options{Sampler: p.GetSampler(), Tile: int(p.GetTile()), Batch: int(p.GetBatch()),
 		Format: p.GetFormat(), Quality: int(p.GetQuality()), Lossless: p.GetLossless(),
 		StripMetadata: p.GetStripMetadata(), MaxInputPixels: p.GetMaxInputPixels()}
