@@ -29,24 +29,8 @@ func (s *Session) Bind(inputs, outputs []Value) (*Binding, error) {
 	fail := func(format string, args ...any) (*Binding, error) {
 		return nil, fmt.Errorf("ort: bind %s: %s", s.name, fmt.Sprintf(format, args...))
 	}
-	if len(inputs) != len(s.inNames) {
-		return fail("got %d inputs, want %d", len(inputs), len(s.inNames))
-	}
-	if len(outputs) != len(s.outNames) {
-		return fail("got %d outputs, want %d", len(outputs), len(s.outNames))
-	}
-	for i, v := range inputs {
-		if err := check(v, s.info(s.inInfo, i), false); err != nil {
-			return fail("input %q: %v", s.inNames[i], err)
-		}
-	}
-	for i, v := range outputs {
-		if v.F32 == nil || v.I64 != nil {
-			return fail("output %q: set F32 (bound outputs are written in place)", s.outNames[i])
-		}
-		if err := check(v, s.info(s.outInfo, i), true); err != nil {
-			return fail("output %q: %v", s.outNames[i], err)
-		}
+	if msg := s.checkValues(inputs, outputs, true); msg != "" {
+		return fail("%s", msg)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -267,6 +267,37 @@ func (s *Session) Run(inputs []Value) ([]Value, error) {
 	return outs, nil
 }
 
+// checkValues checks inputs and outputs against the graph's names, element types and shapes, as RunInto and
+// Bind take them: an output's F32 may be nil (filled in by RunInto) unless bound is set (bindings write in
+// place); an output's I64 is never allowed. It returns "" when they fit, else what is wrong.
+func (s *Session) checkValues(inputs, outputs []Value, bound bool) string {
+	if len(inputs) != len(s.inNames) {
+		return fmt.Sprintf("got %d inputs, want %d (%s)", len(inputs), len(s.inNames), strings.Join(s.inNames, ", "))
+	}
+	if len(outputs) != len(s.outNames) {
+		return fmt.Sprintf("got %d outputs, want %d (%s)", len(outputs), len(s.outNames), strings.Join(s.outNames, ", "))
+	}
+	for i, v := range inputs {
+		if err := check(v, s.info(s.inInfo, i), false); err != nil {
+			return fmt.Sprintf("input %q: %v", s.inNames[i], err)
+		}
+	}
+	for i, v := range outputs {
+		switch {
+		case bound && (v.F32 == nil || v.I64 != nil):
+			return fmt.Sprintf("output %q: set F32 (bound outputs are written in place)", s.outNames[i])
+		case v.I64 != nil:
+			return fmt.Sprintf("output %q: outputs are float32; set F32 (or nothing)", s.outNames[i])
+		case v.F32 == nil:
+			continue
+		}
+		if err := check(v, s.info(s.outInfo, i), true); err != nil {
+			return fmt.Sprintf("output %q: %v", s.outNames[i], err)
+		}
+	}
+	return ""
+}
+
 // RunInto is Run with caller-owned outputs, for loops that must not allocate large tensors per call:
 // an output with F32 set (and Shape matching its length and the graph's result) is written in place;
 // an output with F32 nil is allocated and filled in (Shape and F32).
@@ -274,27 +305,8 @@ func (s *Session) RunInto(inputs, outputs []Value) error {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("ort: run %s: %s", s.name, fmt.Sprintf(format, args...))
 	}
-	if len(inputs) != len(s.inNames) {
-		return fail("got %d inputs, want %d (%s)", len(inputs), len(s.inNames), strings.Join(s.inNames, ", "))
-	}
-	if len(outputs) != len(s.outNames) {
-		return fail("got %d outputs, want %d (%s)", len(outputs), len(s.outNames), strings.Join(s.outNames, ", "))
-	}
-	for i, v := range inputs {
-		if err := check(v, s.info(s.inInfo, i), false); err != nil {
-			return fail("input %q: %v", s.inNames[i], err)
-		}
-	}
-	for i, v := range outputs {
-		if v.F32 == nil && v.I64 == nil {
-			continue
-		}
-		if v.I64 != nil {
-			return fail("output %q: outputs are float32; set F32 (or nothing)", s.outNames[i])
-		}
-		if err := check(v, s.info(s.outInfo, i), true); err != nil {
-			return fail("output %q: %v", s.outNames[i], err)
-		}
+	if msg := s.checkValues(inputs, outputs, false); msg != "" {
+		return fail("%s", msg)
 	}
 
 	s.mu.RLock()
