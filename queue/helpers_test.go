@@ -206,6 +206,12 @@ func countObjects(t *testing.T, q *queue.Queue, m *queue.Manifest, prefix string
 		}
 		seen[e.ID] = true
 		_, err := q.Objects().GetInfo(ctx, prefix+e.ID)
+		// After a node is shut down the bucket's leader may still be
+		// changing: ask again for a while before calling it an error.
+		for end := time.Now().Add(30 * time.Second); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) && time.Now().Before(end); {
+			time.Sleep(200 * time.Millisecond)
+			_, err = q.Objects().GetInfo(ctx, prefix+e.ID)
+		}
 		switch {
 		case err == nil:
 			n++

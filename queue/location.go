@@ -154,11 +154,37 @@ func (q *Queue) exists(ctx context.Context, a access, loc string) (bool, error) 
 		}
 		return err == nil, err
 	}
-	_, err := q.obs.GetInfo(ctx, loc)
+	info, err := q.obs.GetInfo(ctx, loc)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	return q.complete(ctx, info)
+}
+
+// complete reports whether every chunk of an object is stored. A put that
+// fails half-way (a stream leader lost mid-write) can leave the object's
+// meta record behind while its chunks are purged; such an object exists by
+// name but cannot be read, so a redelivered job must write it again rather
+// than skip it. The check reads the bucket's stream state for the object's
+// chunk subject (the layout of NATS ADR-20: stream OBJ_<bucket>, chunks on
+// $O.<bucket>.C.<nuid>), not the data.
+func (q *Queue) complete(ctx context.Context, info *jetstream.ObjectInfo) (bool, error) {
+	if info.Chunks == 0 {
+		return true, nil
+	}
+	st, err := q.js.Stream(ctx, "OBJ_"+q.cfg.Bucket)
+	if err != nil {
+		return false, err
+	}
+	subj := "$O." + q.cfg.Bucket + ".C." + info.NUID
+	si, err := st.Info(ctx, jetstream.WithSubjectFilter(subj))
+	if err != nil {
+		return false, err
+	}
+	return si.State.Subjects[subj] == uint64(info.Chunks), nil
 }
 
 // write stores data at loc: an object, or a file written atomically

@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -286,5 +287,49 @@ func TestMalformedMessage(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // past AckWait: nothing comes back
 	if st := w.Stats(); st.Failed != 2 || st.Retried != 0 {
 		t.Errorf("stats %+v after the ack wait, want still 2 failed, 0 retried", st)
+	}
+}
+
+// TestIncompleteOutputRewritten: an output object whose chunks are gone (a
+// put cut off by a lost stream leader leaves its meta record behind) is not
+// taken as done: the job writes it again instead of skipping it, and the
+// result can be read. A complete object at the output is skipped as before.
+func TestIncompleteOutputRewritten(t *testing.T) {
+	s := single(t)
+	cfg := queue.Config{AckWait: 5 * time.Second}
+	nc, q := connect(t, s.ClientURL(), cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m, _, err := q.Submit(ctx, "inc", items(t, 2, 16, 300), queue.Options{}, queue.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(nc)
+	broken, whole := m.Entries[0].Output, m.Entries[1].Output
+	info, err := q.Objects().PutBytes(ctx, broken, bytes.Repeat([]byte{7}, 300_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(ctx, "OBJ_"+q.Config().Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Purge(ctx, jetstream.WithPurgeSubject("$O."+q.Config().Bucket+".C."+info.NUID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Output(ctx, broken); !errors.Is(err, queue.ErrIncomplete) {
+		t.Fatalf("reading the broken object: %v, want ErrIncomplete", err)
+	}
+	if _, err := q.Objects().PutBytes(ctx, whole, tinyPNG(t, 64, 64, 1)); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := startWorker(t, s.ClientURL(), cfg, queue.WorkerConfig{Name: "inc"})
+	res, err := q.Wait(ctx, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutputs(t, q, m, res, 0)
+	if !eventually(func() bool { return w.Stats().Done == 1 && w.Stats().Skipped == 1 }) {
+		t.Errorf("worker stats %+v, want 1 done (the broken output rewritten), 1 skipped (the whole one)", w.Stats())
 	}
 }

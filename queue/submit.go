@@ -204,7 +204,11 @@ func (q *Queue) Result(ctx context.Context, batch, id string) (*Result, error) {
 	if !validToken(batch) || !validToken(id) {
 		return nil, fmt.Errorf("queue: batch %q / job %q: not valid ids", batch, id)
 	}
-	raw, err := q.results.GetLastMsgForSubject(ctx, q.cfg.ResultSubject(batch, id))
+	var raw *jetstream.RawStreamMsg
+	err := readRetry(ctx, func(ctx context.Context) (err error) {
+		raw, err = q.results.GetLastMsgForSubject(ctx, q.cfg.ResultSubject(batch, id))
+		return err
+	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
 	}
@@ -223,7 +227,11 @@ func (q *Queue) Manifest(ctx context.Context, batch string) (*Manifest, error) {
 	if !validToken(batch) {
 		return nil, fmt.Errorf("queue: batch id %q: not a valid id", batch)
 	}
-	b, err := q.obs.GetBytes(ctx, manifestName(batch))
+	var b []byte
+	err := readRetry(ctx, func(ctx context.Context) (err error) {
+		b, err = q.obs.GetBytes(ctx, manifestName(batch))
+		return err
+	})
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, fmt.Errorf("queue: batch %s: %w", batch, ErrUnknownBatch)
 	}
@@ -237,12 +245,38 @@ func (q *Queue) Manifest(ctx context.Context, batch string) (*Manifest, error) {
 	return &m, nil
 }
 
+// ErrIncomplete: an object's meta record is stored but not all of its chunks
+// (a write cut off by a lost server); the job that writes it must run again.
+var ErrIncomplete = errors.New("object is incomplete (chunks missing)")
+
 // ErrUnknownBatch: no manifest is stored under that batch id.
 var ErrUnknownBatch = errors.New("unknown batch")
 
-// Output returns the bytes of a stored output object.
+// Output returns the bytes of a stored output object. Like Result and
+// Manifest it retries for a while (failoverWindow) when the cluster is
+// electing a new leader, so a node lost mid-batch does not fail the download.
 func (q *Queue) Output(ctx context.Context, name string) ([]byte, error) {
-	b, err := q.obs.GetBytes(ctx, name)
+	var b []byte
+	err := readRetry(ctx, func(ctx context.Context) error {
+		// Check the chunks are all there first: reading an incomplete
+		// object would stall until the caller's deadline.
+		info, err := q.obs.GetInfo(ctx, name)
+		if err != nil {
+			return err
+		}
+		if ok, err := q.complete(ctx, info); err != nil || !ok {
+			if err == nil {
+				err = ErrIncomplete
+			}
+			return err
+		}
+		// One try may take 10 s plus 1 s per MiB before it is retried
+		// (a read cut off by a leader change waits for its deadline).
+		tctx, cancel := context.WithTimeout(ctx, 10*time.Second+time.Duration(info.Size>>20)*time.Second)
+		defer cancel()
+		b, err = q.obs.GetBytes(tctx, name)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("queue: output %s: %w", name, err)
 	}
