@@ -178,7 +178,7 @@ test: deps pytestdeps pydeps
 ## fuzz-smoke: each Go fuzz target briefly (docs/fuzzing.md). Go fuzzes one target per package per run; the
 ## budget is an exec count, not -fuzztime Ns, whose deadline races the workers in Go 1.26 (golang/go#75804).
 FUZZ_TARGETS ?= core/modelpack:FuzzParseManifest:20000 core/ort:FuzzGraphIO:20000 core:FuzzLoadConfig:3000 \
-	core/imageio:FuzzDecode:2000 examples/server:FuzzParsePath:5000 queue:FuzzJobMessage:5000 \
+	core/imageio:FuzzDecode:2000 examples/server:FuzzParsePath:5000 examples/server:FuzzLoadConfig:2000 queue:FuzzJobMessage:5000 \
 	plugin:FuzzUpscaleHeader:20000 capi:FuzzCheckLayout:50000
 fuzz-smoke: deps
 	@log=$$(mktemp); trap 'rm -f $$log' EXIT; for t in $(FUZZ_TARGETS); do IFS=: read -r pkg fn n <<< "$$t"; \

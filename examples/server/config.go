@@ -167,8 +167,8 @@ func (c Config) Validate() error {
 		bad("source.download_timeout", "must be > 0, got %v", c.Source.DownloadTimeout)
 	}
 	l := c.Limits
-	if l.MaxSrcResolution < 0 {
-		bad("limits.max_src_resolution", "must be >= 0, got %v", l.MaxSrcResolution)
+	if !(l.MaxSrcResolution >= 0) || math.IsInf(l.MaxSrcResolution, 0) {
+		bad("limits.max_src_resolution", "must be a number of megapixels >= 0 (0 = the plugin's limit), got %v", l.MaxSrcResolution)
 	}
 	if l.MaxSrcFileSize < 0 {
 		bad("limits.max_src_file_size", "must be >= 0, got %d", l.MaxSrcFileSize)
