@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -24,28 +23,12 @@ type Config struct {
 	// `resshift info --models`); otherwise a directory holding model.toml (see LoadPack).
 	Model string `toml:"model"`
 
-	Runtime RuntimeConfig `toml:"runtime"`
+	// Runtime is the [runtime] section, declared by its consumer, package ort (see ort.Config).
+	Runtime ort.Config `toml:"runtime"`
 	Sampler SamplerConfig `toml:"sampler"`
 	Tiling  TilingConfig  `toml:"tiling"`
 	Limits  LimitsConfig  `toml:"limits"`
 	Output  OutputConfig  `toml:"output"`
-}
-
-// RuntimeConfig configures ONNX Runtime.
-type RuntimeConfig struct {
-	ORTLibrary     string `toml:"ort_library"`      // path to libonnxruntime.so; "" = discover
-	Provider       string `toml:"provider"`         // cpu | cuda | tensorrt
-	DeviceID       int    `toml:"device_id"`        // GPU ordinal
-	AllowFallback  bool   `toml:"allow_fallback"`   // fall back to CPU (logged) when the provider cannot load
-	IntraOpThreads int    `toml:"intra_op_threads"` // 0 = one per logical CPU (runtime.NumCPU)
-	InterOpThreads int    `toml:"inter_op_threads"` // 0 = ONNX Runtime default
-	OptLevel       string `toml:"opt_level"`        // all | extended | basic | disable
-	Concurrency    int    `toml:"concurrency"`      // concurrent ORT runs per engine (>= 1)
-	// PerStep runs one denoiser call per step (the sampler's update in Go) even when the model pack has a
-	// fused chain graph ([chain] in model.toml), which otherwise runs the whole T-step chain in one call.
-	PerStep bool `toml:"per_step"`
-	// TRTCacheDir is where the tensorrt provider keeps its built engines ("" = no cache: every start rebuilds).
-	TRTCacheDir string `toml:"trt_cache_dir"`
 }
 
 // SamplerConfig holds the default sampling options (overridable per call).
@@ -81,7 +64,7 @@ type OutputConfig struct {
 // default model (docs/benchmarks.md); output is reproducible for a fixed seed.
 func DefaultConfig() Config {
 	return Config{
-		Runtime: RuntimeConfig{Provider: ort.ProviderCPU, OptLevel: "all", Concurrency: 1},
+		Runtime: ort.Config{Provider: ort.ProviderCPU, OptLevel: "all", Concurrency: 1},
 		Sampler: SamplerConfig{Kind: "stochastic", Seed: 12345},
 		Tiling:  TilingConfig{Overlap: -1},
 	}
@@ -171,13 +154,10 @@ func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	if err := c.ortOptions().Validate(); err != nil {
+	if err := c.Runtime.Validate(); err != nil {
 		for _, e := range flatten(err) {
 			errs = append(errs, fmt.Errorf("config: runtime.%w", e))
 		}
-	}
-	if c.Runtime.Concurrency < 1 {
-		bad("runtime.concurrency", "must be >= 1, got %d", c.Runtime.Concurrency)
 	}
 	if _, err := sampler.ParseKind(c.Sampler.Kind); err != nil {
 		bad("sampler.kind", "%v", err)
@@ -198,24 +178,6 @@ func (c Config) Validate() error {
 		bad("output.format", "must be one of png, jpeg (jpg), webp, tiff (tif), avif, heif (heic) or empty, got %q", c.Output.Format)
 	}
 	return errors.Join(errs...)
-}
-
-func (c Config) ortOptions() ort.Options {
-	threads := c.Runtime.IntraOpThreads
-	if threads == 0 {
-		// ORT's own default is one thread per physical core, which leaves hyper-threads idle:
-		// on a 2-vCPU machine 2 threads run the default model ~20% faster.
-		threads = runtime.NumCPU()
-	}
-	return ort.Options{
-		IntraOpThreads: threads,
-		InterOpThreads: c.Runtime.InterOpThreads,
-		Provider:       c.Runtime.Provider,
-		DeviceID:       c.Runtime.DeviceID,
-		AllowFallback:  c.Runtime.AllowFallback,
-		OptLevel:       c.Runtime.OptLevel,
-		TRTCacheDir:    c.Runtime.TRTCacheDir,
-	}
 }
 
 // flatten splits an errors.Join result into its parts.

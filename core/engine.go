@@ -127,8 +127,8 @@ func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, e
 	if err := ort.Init(cfg.Runtime.ORTLibrary); err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Concurrency),
-		runs: newRunPool(cfg.Runtime.Concurrency, idleShapes)}
+	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Runs()),
+		runs: newRunPool(cfg.Runtime.Runs(), idleShapes)}
 	for _, g := range m.Graphs() {
 		if g.Role == modelpack.RoleChain && cfg.Runtime.PerStep {
 			continue
@@ -185,7 +185,7 @@ func (e *Engine) session(g modelpack.GraphSpec) (*ort.Session, error) {
 	if w, err := ort.WeightTypes(data); err == nil && w["float16"] > 0 {
 		e.fp16 = true
 	}
-	opts := e.cfg.ortOptions()
+	opts := e.cfg.Runtime
 	opts.Name = g.Role
 	return ort.NewSession(data, g.Inputs, g.Outputs, opts, e.log)
 }

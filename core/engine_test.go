@@ -251,7 +251,7 @@ func TestConcurrentUpscale(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Runtime.Provider = "metal"
-	cfg.Runtime.Concurrency = 0
+	cfg.Runtime.Concurrency = -1
 	cfg.Sampler.Kind = "euler"
 	cfg.Tiling.Tile = -3
 	cfg.Output.Quality = 101
