@@ -12,6 +12,7 @@ import (
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/core/sampler"
+	"github.com/resshift/resshift/core/tile"
 	"github.com/resshift/resshift/vocab"
 )
 
@@ -24,7 +25,7 @@ type Config struct {
 	Model string `toml:"model"`
 
 	// Runtime is the [runtime] section, declared by its consumer, package ort (see ort.Config).
-	Runtime ort.Config `toml:"runtime"`
+	Runtime ort.Config    `toml:"runtime"`
 	Sampler SamplerConfig `toml:"sampler"`
 	Tiling  TilingConfig  `toml:"tiling"`
 	Limits  LimitsConfig  `toml:"limits"`
@@ -37,14 +38,25 @@ type SamplerConfig struct {
 	Seed uint64 `toml:"seed"`
 }
 
-// TilingConfig holds the default tiling options in LR pixels (0 = model default).
+// TilingConfig holds the default tiling options in LR pixels, with the
+// default spellings of tile.Settings: Tile 0 = the model's tile, Overlap
+// tile.OverlapDefault (-1) = the model's overlap, Batch 0 = 1 (fixed-shape
+// graphs always use their own tile and batch). tile.Settings.Check states
+// the limits.
 type TilingConfig struct {
 	Tile    int `toml:"tile"`
-	Overlap int `toml:"overlap"` // -1 = model default
-	Batch   int `toml:"batch"`   // tiles per ORT call, 0 = 1 (or the fixed batch of fixed graphs)
+	Overlap int `toml:"overlap"`
+	Batch   int `toml:"batch"`
 }
 
-// LimitsConfig guards against decompression bombs and runaway outputs (0 = built-in default, <0 = none).
+// Settings returns the tiling values as a tile.Settings.
+func (t TilingConfig) Settings() tile.Settings {
+	return tile.Settings{Tile: t.Tile, Overlap: t.Overlap, Batch: t.Batch}
+}
+
+// LimitsConfig guards against decompression bombs and runaway outputs: 0 =
+// the built-in default, vocab.NoLimit (-1) = none, > 0 = the limit; other
+// negative values are refused (vocab.CheckLimit).
 type LimitsConfig struct {
 	MaxInputPixels  int64 `toml:"max_input_pixels"`
 	MaxFileBytes    int64 `toml:"max_file_bytes"`
@@ -66,7 +78,7 @@ func DefaultConfig() Config {
 	return Config{
 		Runtime: ort.Config{Provider: ort.ProviderCPU, OptLevel: "all", Concurrency: 1},
 		Sampler: SamplerConfig{Kind: "stochastic", Seed: 12345},
-		Tiling:  TilingConfig{Overlap: -1},
+		Tiling:  TilingConfig{Overlap: tile.OverlapDefault},
 	}
 }
 
@@ -162,14 +174,20 @@ func (c Config) Validate() error {
 	if _, err := sampler.ParseKind(c.Sampler.Kind); err != nil {
 		bad("sampler.kind", "%v", err)
 	}
-	if c.Tiling.Tile < 0 {
-		bad("tiling.tile", "must be >= 0, got %d", c.Tiling.Tile)
+	for _, p := range c.Tiling.Settings().Check() {
+		bad("tiling."+p.Field, "%s", p.Msg)
 	}
-	if c.Tiling.Overlap < -1 {
-		bad("tiling.overlap", "must be >= 0 (or -1 for the model default), got %d", c.Tiling.Overlap)
-	}
-	if c.Tiling.Batch < 0 {
-		bad("tiling.batch", "must be >= 0, got %d", c.Tiling.Batch)
+	for _, l := range []struct {
+		key string
+		v   int64
+	}{
+		{"limits.max_input_pixels", c.Limits.MaxInputPixels},
+		{"limits.max_file_bytes", c.Limits.MaxFileBytes},
+		{"limits.max_output_pixels", c.Limits.MaxOutputPixels},
+	} {
+		if msg := vocab.CheckLimit(l.v); msg != "" {
+			bad(l.key, "%s", msg)
+		}
 	}
 	if c.Output.Quality < 0 || c.Output.Quality > 100 {
 		bad("output.quality", "must be 0 (default) or 1..100, got %d", c.Output.Quality)
