@@ -98,24 +98,14 @@ func rsgo_engine_new(p *C.resshift_engine_params, out *C.uintptr_t) (st C.int) {
 		}
 		*f.dst = int(f.v)
 	}
-	if err := cfg.Validate(); err != nil {
-		return c.fail(stInvalid, "%v", err)
-	}
 	if cfg.Runtime.ORTLibrary == "" && os.Getenv(ort.EnvLibrary) == "" {
 		if ok, _ := ort.Initialized(); !ok {
 			cfg.Runtime.ORTLibrary = ortBesideLibrary()
 		}
 	}
-	pack, err := core.LoadPack(cfg.Model)
+	eng, err := core.New(cfg, slog.Default())
 	if err != nil {
-		return c.fail(stModel, "load model %q: %v", cfg.Model, err)
-	}
-	if err := ort.Init(cfg.Runtime.ORTLibrary); err != nil {
-		return c.fail(stRuntime, "%v", err)
-	}
-	eng, err := core.NewFromPack(cfg, pack, slog.Default())
-	if err != nil {
-		return c.fail(classifyEngineNew(err), "%v", err)
+		return c.fail(classifySetup(err), "%v", err)
 	}
 	e := register(eng)
 	_, lib := ort.Initialized()

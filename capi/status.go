@@ -8,7 +8,7 @@ import "C"
 import (
 	"errors"
 
-	"github.com/resshift/resshift/core/ort"
+	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/vocab"
 )
 
@@ -50,13 +50,23 @@ func classify(err error) C.int {
 	return statusOf[vocab.KindOf(err)]
 }
 
-// classifyEngineNew maps an error of core.NewFromPack (after ort.Init
-// succeeded): an execution provider that cannot be used (*ort.ProviderError)
-// is a runtime error, the rest (graphs that do not load or do not match the
-// manifest) model errors.
-func classifyEngineNew(err error) C.int {
-	if pe := (*ort.ProviderError)(nil); errors.As(err, &pe) {
-		return stRuntime
+// statusOfSetup is the C ABI's face of the steps of core.New: an invalid
+// configuration, a model pack that cannot be used, and ONNX Runtime or an
+// execution provider that cannot be loaded.
+var statusOfSetup = map[core.SetupStep]C.int{
+	core.SetupConfig:   stInvalid,
+	core.SetupModel:    stModel,
+	core.SetupRuntime:  stRuntime,
+	core.SetupProvider: stRuntime,
+}
+
+// classifySetup maps an error of core.New by the step that failed
+// (*core.SetupError); an error without a step by its kind (classify).
+func classifySetup(err error) C.int {
+	if se := (*core.SetupError)(nil); errors.As(err, &se) {
+		if st, ok := statusOfSetup[se.Step]; ok {
+			return st
+		}
 	}
-	return stModel
+	return classify(err)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/vocab"
@@ -42,14 +43,25 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-// TestClassifyEngineNew: a provider that cannot be used is a runtime error
-// (found with errors.As, not by the message), anything else a model error.
-func TestClassifyEngineNew(t *testing.T) {
+// TestClassifySetup: the step of core.New that failed picks the status,
+// found with errors.As through any wrapping, not from the message: a
+// provider that cannot be used is a runtime error even when its message
+// does not say "provider", a model error naming a provider is still a
+// model error.
+func TestClassifySetup(t *testing.T) {
 	pe := &ort.ProviderError{Provider: "cuda", Err: errors.New("libcudart.so.12: cannot open")}
-	if got := classifyEngineNew(fmt.Errorf("core: model x: %w", pe)); got != stRuntime {
-		t.Errorf("provider error: %d, want %d", got, stRuntime)
-	}
-	if got := classifyEngineNew(errors.New("core: model x: graph uses an unknown provider op")); got != stModel {
-		t.Errorf("model error naming a provider: %d, want %d", got, stModel)
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{&core.SetupError{Step: core.SetupConfig, Err: errors.New("config: sampler.kind: bad")}, int(stInvalid)},
+		{&core.SetupError{Step: core.SetupModel, Err: errors.New("core: model x: graph uses an unknown provider op")}, int(stModel)},
+		{&core.SetupError{Step: core.SetupRuntime, Err: errors.New("ort: library /x not found")}, int(stRuntime)},
+		{fmt.Errorf("wrapped: %w", &core.SetupError{Step: core.SetupProvider, Err: pe}), int(stRuntime)},
+		{vocab.NewError(vocab.ErrInvalidInput, "no step", nil), int(stInvalid)},
+	} {
+		if got := int(classifySetup(tc.err)); got != tc.want {
+			t.Errorf("classifySetup(%v) = %d, want %d", tc.err, got, tc.want)
+		}
 	}
 }

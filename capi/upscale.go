@@ -15,8 +15,23 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/tile"
 	"github.com/resshift/resshift/vocab"
 )
+
+// cTiling reads the C options' tiling values as a tile.Settings:
+// RESSHIFT_DEFAULT (-1) is the default of each (0 for tile and batch,
+// tile.OverlapDefault, also -1, for overlap).
+func cTiling(t, overlap, batch C.int32_t) tile.Settings {
+	s := tile.Settings{Tile: int(t), Overlap: int(overlap), Batch: int(batch)}
+	if t == C.RESSHIFT_DEFAULT {
+		s.Tile = 0
+	}
+	if batch == C.RESSHIFT_DEFAULT {
+		s.Batch = 0
+	}
+	return s
+}
 
 // options converts the caller's resshift_options (may be NULL) into the
 // engine's per-call and encoder options, starting from the engine's
@@ -45,24 +60,14 @@ func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, i
 	if o.use_seed != 0 {
 		opt.Seed = uint64(o.seed)
 	}
-	for _, f := range []struct {
-		name string
-		v    C.int32_t
-		dst  *int
-		min  int
-	}{
-		{"tile", o.tile, &opt.Tile, 1},
-		{"overlap", o.overlap, &opt.Overlap, 0},
-		{"batch", o.batch, &opt.Batch, 1},
-	} {
-		if f.v == C.RESSHIFT_DEFAULT {
-			continue
+	ts := cTiling(o.tile, o.overlap, o.batch)
+	if ps := ts.Check(); len(ps) > 0 {
+		if ps[0].Field != "overlap" {
+			ps[0].Msg += " (or RESSHIFT_DEFAULT, -1)"
 		}
-		if int(f.v) < f.min {
-			return bad("%s: must be >= %d or RESSHIFT_DEFAULT (-1), got %d", f.name, f.min, f.v)
-		}
-		*f.dst = int(f.v)
+		return bad("%s", ps[0])
 	}
+	opt = opt.With(ts)
 	switch o.format {
 	case C.RESSHIFT_FORMAT_DEFAULT:
 	case C.RESSHIFT_FORMAT_SAME:

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/core/sampler"
+	"github.com/resshift/resshift/core/tile"
 	"github.com/resshift/resshift/vocab"
 )
 
@@ -24,28 +24,12 @@ type Config struct {
 	// `resshift info --models`); otherwise a directory holding model.toml (see LoadPack).
 	Model string `toml:"model"`
 
-	Runtime RuntimeConfig `toml:"runtime"`
+	// Runtime is the [runtime] section, declared by its consumer, package ort (see ort.Config).
+	Runtime ort.Config    `toml:"runtime"`
 	Sampler SamplerConfig `toml:"sampler"`
 	Tiling  TilingConfig  `toml:"tiling"`
 	Limits  LimitsConfig  `toml:"limits"`
 	Output  OutputConfig  `toml:"output"`
-}
-
-// RuntimeConfig configures ONNX Runtime.
-type RuntimeConfig struct {
-	ORTLibrary     string `toml:"ort_library"`      // path to libonnxruntime.so; "" = discover
-	Provider       string `toml:"provider"`         // cpu | cuda | tensorrt
-	DeviceID       int    `toml:"device_id"`        // GPU ordinal
-	AllowFallback  bool   `toml:"allow_fallback"`   // fall back to CPU (logged) when the provider cannot load
-	IntraOpThreads int    `toml:"intra_op_threads"` // 0 = one per logical CPU (runtime.NumCPU)
-	InterOpThreads int    `toml:"inter_op_threads"` // 0 = ONNX Runtime default
-	OptLevel       string `toml:"opt_level"`        // all | extended | basic | disable
-	Concurrency    int    `toml:"concurrency"`      // concurrent ORT runs per engine (>= 1)
-	// PerStep runs one denoiser call per step (the sampler's update in Go) even when the model pack has a
-	// fused chain graph ([chain] in model.toml), which otherwise runs the whole T-step chain in one call.
-	PerStep bool `toml:"per_step"`
-	// TRTCacheDir is where the tensorrt provider keeps its built engines ("" = no cache: every start rebuilds).
-	TRTCacheDir string `toml:"trt_cache_dir"`
 }
 
 // SamplerConfig holds the default sampling options (overridable per call).
@@ -54,14 +38,25 @@ type SamplerConfig struct {
 	Seed uint64 `toml:"seed"`
 }
 
-// TilingConfig holds the default tiling options in LR pixels (0 = model default).
+// TilingConfig holds the default tiling options in LR pixels, with the
+// default spellings of tile.Settings: Tile 0 = the model's tile, Overlap
+// tile.OverlapDefault (-1) = the model's overlap, Batch 0 = 1 (fixed-shape
+// graphs always use their own tile and batch). tile.Settings.Check states
+// the limits.
 type TilingConfig struct {
 	Tile    int `toml:"tile"`
-	Overlap int `toml:"overlap"` // -1 = model default
-	Batch   int `toml:"batch"`   // tiles per ORT call, 0 = 1 (or the fixed batch of fixed graphs)
+	Overlap int `toml:"overlap"`
+	Batch   int `toml:"batch"`
 }
 
-// LimitsConfig guards against decompression bombs and runaway outputs (0 = built-in default, <0 = none).
+// Settings returns the tiling values as a tile.Settings.
+func (t TilingConfig) Settings() tile.Settings {
+	return tile.Settings{Tile: t.Tile, Overlap: t.Overlap, Batch: t.Batch}
+}
+
+// LimitsConfig guards against decompression bombs and runaway outputs: 0 =
+// the built-in default, vocab.NoLimit (-1) = none, > 0 = the limit; other
+// negative values are refused (vocab.CheckLimit).
 type LimitsConfig struct {
 	MaxInputPixels  int64 `toml:"max_input_pixels"`
 	MaxFileBytes    int64 `toml:"max_file_bytes"`
@@ -81,9 +76,9 @@ type OutputConfig struct {
 // default model (docs/benchmarks.md); output is reproducible for a fixed seed.
 func DefaultConfig() Config {
 	return Config{
-		Runtime: RuntimeConfig{Provider: ort.ProviderCPU, OptLevel: "all", Concurrency: 1},
+		Runtime: ort.Config{Provider: ort.ProviderCPU, OptLevel: "all", Concurrency: 1},
 		Sampler: SamplerConfig{Kind: "stochastic", Seed: 12345},
-		Tiling:  TilingConfig{Overlap: -1},
+		Tiling:  TilingConfig{Overlap: tile.OverlapDefault},
 	}
 }
 
@@ -171,25 +166,28 @@ func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	if err := c.ortOptions().Validate(); err != nil {
+	if err := c.Runtime.Validate(); err != nil {
 		for _, e := range flatten(err) {
 			errs = append(errs, fmt.Errorf("config: runtime.%w", e))
 		}
 	}
-	if c.Runtime.Concurrency < 1 {
-		bad("runtime.concurrency", "must be >= 1, got %d", c.Runtime.Concurrency)
-	}
 	if _, err := sampler.ParseKind(c.Sampler.Kind); err != nil {
 		bad("sampler.kind", "%v", err)
 	}
-	if c.Tiling.Tile < 0 {
-		bad("tiling.tile", "must be >= 0, got %d", c.Tiling.Tile)
+	for _, p := range c.Tiling.Settings().Check() {
+		bad("tiling."+p.Field, "%s", p.Msg)
 	}
-	if c.Tiling.Overlap < -1 {
-		bad("tiling.overlap", "must be >= 0 (or -1 for the model default), got %d", c.Tiling.Overlap)
-	}
-	if c.Tiling.Batch < 0 {
-		bad("tiling.batch", "must be >= 0, got %d", c.Tiling.Batch)
+	for _, l := range []struct {
+		key string
+		v   int64
+	}{
+		{"limits.max_input_pixels", c.Limits.MaxInputPixels},
+		{"limits.max_file_bytes", c.Limits.MaxFileBytes},
+		{"limits.max_output_pixels", c.Limits.MaxOutputPixels},
+	} {
+		if msg := vocab.CheckLimit(l.v); msg != "" {
+			bad(l.key, "%s", msg)
+		}
 	}
 	if c.Output.Quality < 0 || c.Output.Quality > 100 {
 		bad("output.quality", "must be 0 (default) or 1..100, got %d", c.Output.Quality)
@@ -198,24 +196,6 @@ func (c Config) Validate() error {
 		bad("output.format", "must be one of png, jpeg (jpg), webp, tiff (tif), avif, heif (heic) or empty, got %q", c.Output.Format)
 	}
 	return errors.Join(errs...)
-}
-
-func (c Config) ortOptions() ort.Options {
-	threads := c.Runtime.IntraOpThreads
-	if threads == 0 {
-		// ORT's own default is one thread per physical core, which leaves hyper-threads idle:
-		// on a 2-vCPU machine 2 threads run the default model ~20% faster.
-		threads = runtime.NumCPU()
-	}
-	return ort.Options{
-		IntraOpThreads: threads,
-		InterOpThreads: c.Runtime.InterOpThreads,
-		Provider:       c.Runtime.Provider,
-		DeviceID:       c.Runtime.DeviceID,
-		AllowFallback:  c.Runtime.AllowFallback,
-		OptLevel:       c.Runtime.OptLevel,
-		TRTCacheDir:    c.Runtime.TRTCacheDir,
-	}
 }
 
 // flatten splits an errors.Join result into its parts.

@@ -95,40 +95,43 @@ func dirExists(p string) bool {
 }
 
 // New validates cfg, loads the model pack and creates the ONNX Runtime sessions.
-// log may be nil (slog.Default()).
+// log may be nil (slog.Default()). Every error is a *SetupError naming the
+// step that failed, with that step's kind (SetupConfig, SetupModel:
+// ErrInvalidInput; SetupRuntime, SetupProvider: vocab.ErrUnavailable).
 func New(cfg Config, log *slog.Logger) (*Engine, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, setupError(SetupConfig, err)
 	}
 	pack, err := LoadPack(cfg.Model)
 	if err != nil {
-		return nil, fmt.Errorf("core: load model: %w", err)
+		return nil, setupError(SetupModel, fmt.Errorf("core: load model: %w", err))
 	}
 	return NewFromPack(cfg, pack, log)
 }
 
-// NewFromPack is New with an already loaded pack (cfg.Model is ignored).
+// NewFromPack is New with an already loaded pack (cfg.Model is ignored); its
+// errors are *SetupError values too.
 func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, setupError(SetupConfig, err)
 	}
 	m := &pack.Manifest
 	sp := m.SamplerParams()
 	sched, err := sampler.NewSchedule(sampler.Params(sp))
 	if err != nil {
-		return nil, fmt.Errorf("core: model %s: %w", m.Name, err)
+		return nil, setupError(SetupModel, fmt.Errorf("core: model %s: %w", m.Name, err))
 	}
 	if err := ort.Init(cfg.Runtime.ORTLibrary); err != nil {
-		return nil, err
+		return nil, setupError(SetupRuntime, err)
 	}
-	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Concurrency),
-		runs: newRunPool(cfg.Runtime.Concurrency, idleShapes)}
+	e := &Engine{cfg: cfg, log: log, pack: pack, sched: sched, sem: make(chan struct{}, cfg.Runtime.Runs()),
+		runs: newRunPool(cfg.Runtime.Runs(), idleShapes)}
 	for _, g := range m.Graphs() {
 		if g.Role == modelpack.RoleChain && cfg.Runtime.PerStep {
 			continue
@@ -136,7 +139,7 @@ func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, e
 		s, err := e.session(g)
 		if err != nil {
 			e.Close()
-			return nil, err
+			return nil, setupError(sessionStep(err), err)
 		}
 		switch g.Role {
 		case modelpack.RoleDenoiser:
@@ -151,12 +154,12 @@ func NewFromPack(cfg Config, pack *modelpack.Pack, log *slog.Logger) (*Engine, e
 	}
 	if e.den == nil || (m.IsLatent() && (e.enc == nil || e.dec == nil)) {
 		e.Close()
-		return nil, fmt.Errorf("core: model %s: missing graphs", m.Name)
+		return nil, setupError(SetupModel, fmt.Errorf("core: model %s: missing graphs", m.Name))
 	}
 	if e.chain != nil {
 		if err := checkChain(e.chain, m.Chain, sched.T()); err != nil {
 			e.Close()
-			return nil, fmt.Errorf("core: model %s: %w", m.Name, err)
+			return nil, setupError(SetupModel, fmt.Errorf("core: model %s: %w", m.Name, err))
 		}
 	}
 	if e.den.Provider() != ort.ProviderCPU {
@@ -185,7 +188,7 @@ func (e *Engine) session(g modelpack.GraphSpec) (*ort.Session, error) {
 	if w, err := ort.WeightTypes(data); err == nil && w["float16"] > 0 {
 		e.fp16 = true
 	}
-	opts := e.cfg.ortOptions()
+	opts := e.cfg.Runtime
 	opts.Name = g.Role
 	return ort.NewSession(data, g.Inputs, g.Outputs, opts, e.log)
 }

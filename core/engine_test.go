@@ -251,15 +251,24 @@ func TestConcurrentUpscale(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Runtime.Provider = "metal"
-	cfg.Runtime.Concurrency = 0
+	cfg.Runtime.Concurrency = -1
 	cfg.Sampler.Kind = "euler"
 	cfg.Tiling.Tile = -3
 	cfg.Output.Quality = 101
+	cfg.Limits.MaxFileBytes = -2
 	err := cfg.Validate()
-	for _, key := range []string{"runtime.provider", "runtime.concurrency", "sampler.kind", "tiling.tile", "output.quality"} {
+	for _, key := range []string{"runtime.provider", "runtime.concurrency", "sampler.kind", "tiling.tile", "output.quality", "limits.max_file_bytes"} {
 		if err == nil || !contains(err.Error(), key) {
 			t.Errorf("error %v does not name %s", err, key)
 		}
+	}
+	// Zero means the default for every numeric setting; -1 turns a limit off and asks for the default overlap.
+	ok := DefaultConfig()
+	ok.Runtime.Concurrency = 0
+	ok.Tiling = TilingConfig{Tile: 0, Overlap: -1, Batch: 0}
+	ok.Limits = LimitsConfig{MaxInputPixels: -1, MaxFileBytes: 0, MaxOutputPixels: 1000}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("defaults and -1 limits refused: %v", err)
 	}
 	env := map[string]string{"RESSHIFT_SEED": "x", "RESSHIFT_TILE": "128"}
 	c2 := DefaultConfig()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/resshift/resshift/core/sampler"
+	"github.com/resshift/resshift/core/tile"
 	"github.com/resshift/resshift/vocab"
 )
 
@@ -32,22 +33,30 @@ type Progress = vocab.Progress
 type Stats = vocab.Stats
 
 // Options returns the configured defaults: sampler and seed from the config,
-// tiling from the config where set, otherwise from the model pack.
+// tiling from the config where set, otherwise from the model pack (tile and
+// overlap) or 1 (batch). A model with fixed-shape graphs always gets its own
+// tile and batch.
 func (e *Engine) Options() Options {
 	t := e.pack.Tiling
-	o := Options{Seed: e.cfg.Sampler.Seed, Sampler: e.cfg.Sampler.Kind, Tile: t.Tile, Overlap: t.Overlap, Batch: 1}
-	if e.cfg.Tiling.Tile > 0 && !t.Fixed {
-		o.Tile = e.cfg.Tiling.Tile
-	}
-	if e.cfg.Tiling.Overlap >= 0 {
-		o.Overlap = e.cfg.Tiling.Overlap
-	}
-	if e.cfg.Tiling.Batch > 0 {
-		o.Batch = e.cfg.Tiling.Batch
-	}
+	cfg := e.cfg.Tiling.Settings()
 	if t.Fixed {
-		o.Batch = t.MaxBatch
+		cfg.Tile, cfg.Batch = 0, t.MaxBatch
 	}
+	o := Options{Seed: e.cfg.Sampler.Seed, Sampler: e.cfg.Sampler.Kind}
+	return o.With(cfg.Over(tile.Settings{Tile: t.Tile, Overlap: t.Overlap, Batch: 1}))
+}
+
+// Tiling returns o's tiling values.
+func (o Options) Tiling() tile.Settings {
+	return tile.Settings{Tile: o.Tile, Overlap: o.Overlap, Batch: o.Batch}
+}
+
+// With returns o with the tiling values s sets: those of s that ask for the
+// default (tile.Settings) keep o's. This is how every face applies a
+// caller's tiling over Engine.Options; check s first (tile.Settings.Check).
+func (o Options) With(s tile.Settings) Options {
+	r := s.Over(o.Tiling())
+	o.Tile, o.Overlap, o.Batch = r.Tile, r.Overlap, r.Batch
 	return o
 }
 
@@ -81,8 +90,8 @@ func (e *Engine) check(o Options) (sampler.Kind, error) {
 		return bad("tile", "%d: model %s has fixed-shape graphs and only accepts tile %d", o.Tile, name, t.Tile)
 	case o.Tile < t.Multiple || o.Tile%t.Multiple != 0:
 		return bad("tile", "%d: must be a positive multiple of %d for model %s", o.Tile, t.Multiple, name)
-	case o.Tile > 4096:
-		return bad("tile", "%d: must be <= 4096", o.Tile)
+	case o.Tile > tile.MaxTile:
+		return bad("tile", "%d: must be <= %d", o.Tile, tile.MaxTile)
 	case o.Overlap < 0 || o.Overlap >= o.Tile:
 		return bad("overlap", "%d: must be in 0..%d (less than the tile, %d)", o.Overlap, o.Tile-1, o.Tile)
 	case t.Fixed && o.Batch != t.MaxBatch:

@@ -380,9 +380,9 @@ typedef struct resshift_options {
     int32_t sampler;      /* a resshift_sampler */
     int32_t use_seed;     /* non-zero: use `seed`; 0: the configured seed */
     uint64_t seed;        /* noise seed */
-    int32_t tile;         /* LR tile side: a positive multiple of resshift_info.multiple; RESSHIFT_DEFAULT = configured */
+    int32_t tile;         /* LR tile side: a positive multiple of resshift_info.multiple, <= 4096; 0 or RESSHIFT_DEFAULT = configured */
     int32_t overlap;      /* LR overlap, 0..tile-1; RESSHIFT_DEFAULT = configured */
-    int32_t batch;        /* tiles per ONNX Runtime call, 1..max_batch; RESSHIFT_DEFAULT = configured */
+    int32_t batch;        /* tiles per ONNX Runtime call, 1..max_batch; 0 or RESSHIFT_DEFAULT = configured */
     /* The next four members are used by resshift_upscale_encoded only. */
     int32_t format;       /* a resshift_format */
     int32_t quality;      /* JPEG/WebP quality 1..100; 0 = the format's default; RESSHIFT_DEFAULT = configured */

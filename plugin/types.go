@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/resshift/resshift/core/tile"
 	"github.com/resshift/resshift/vocab"
 )
 
@@ -43,7 +44,7 @@ type Options struct {
 	Sampler string  // "deterministic" | "stochastic"
 	Seed    *uint64 // noise seed
 	Tile    int     // LR tile side
-	Overlap *int    // LR overlap between tiles
+	Overlap *int    // LR overlap between tiles; nil or -1 (tile.OverlapDefault) = the default
 	Batch   int     // tiles per ONNX Runtime call
 
 	Format        string // output "png" | "jpeg" | "webp" | "tiff"; "" = the plugin's output.format, else the input's
@@ -57,8 +58,20 @@ type Options struct {
 	MaxInputPixels int64
 }
 
+// Tiling returns the tiling values as a tile.Settings: a nil Overlap is
+// tile.OverlapDefault, and so is an Overlap of -1 (the spelling of the
+// default in the TOML config, the CLI and the C options).
+func (o Options) Tiling() tile.Settings {
+	s := tile.Settings{Tile: o.Tile, Overlap: tile.OverlapDefault, Batch: o.Batch}
+	if o.Overlap != nil {
+		s.Overlap = *o.Overlap
+	}
+	return s
+}
+
 // Validate checks the options that can be checked without the model (the
-// plugin checks the rest: tile and batch against the model).
+// plugin checks the rest: tile and batch against the model); the tiling
+// limits are tile.Settings.Check's.
 func (o Options) Validate() error {
 	var bad []string
 	if o.Sampler != "" {
@@ -66,14 +79,8 @@ func (o Options) Validate() error {
 			bad = append(bad, fmt.Sprintf("sampler: want deterministic or stochastic, got %q", o.Sampler))
 		}
 	}
-	if o.Tile < 0 {
-		bad = append(bad, fmt.Sprintf("tile: must be >= 0, got %d", o.Tile))
-	}
-	if o.Overlap != nil && *o.Overlap < 0 {
-		bad = append(bad, fmt.Sprintf("overlap: must be >= 0, got %d", *o.Overlap))
-	}
-	if o.Batch < 0 {
-		bad = append(bad, fmt.Sprintf("batch: must be >= 0, got %d", o.Batch))
+	for _, p := range o.Tiling().Check() {
+		bad = append(bad, p.String())
 	}
 	if _, err := ParseOutputFormat(o.Format); err != nil {
 		bad = append(bad, err.Error())

@@ -12,6 +12,7 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/ort"
+	"github.com/resshift/resshift/core/tile"
 	"github.com/resshift/resshift/vocab"
 )
 
@@ -114,7 +115,7 @@ func (f *engineFlags) register(fs *flag.FlagSet, groups int) {
 		fs.StringVar(&f.sampler, "sampler", "", "sampler: deterministic or stochastic (default from config: "+def.Sampler.Kind+")")
 	}
 	fs.IntVar(&f.tile, "tile", 0, "LR tile side in pixels, a multiple of the model's padding multiple (default: the model's)")
-	fs.IntVar(&f.overlap, "overlap", 0, "LR overlap between tiles in pixels (default: the model's)")
+	fs.IntVar(&f.overlap, "overlap", 0, "LR overlap between tiles in pixels, or -1 for the default (default: the model's)")
 	fs.IntVar(&f.batch, "batch", 0, fmt.Sprintf("tiles per ONNX Runtime call (default %d)", max(def.Tiling.Batch, 1)))
 	fs.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0 = one per core)")
 	fs.StringVar(&f.provider, "provider", "", "execution provider: cpu, cuda or tensorrt (default "+def.Runtime.Provider+")")
@@ -142,14 +143,9 @@ func (f *engineFlags) check(cmd string) error {
 			bad("--sampler %q: want deterministic or stochastic", f.sampler)
 		}
 	}
-	if f.set["tile"] && f.tile <= 0 {
-		bad("--tile %d: must be a positive number of LR pixels", f.tile)
-	}
-	if f.set["overlap"] && f.overlap < 0 {
-		bad("--overlap %d: must be >= 0", f.overlap)
-	}
-	if f.set["batch"] && f.batch < 1 {
-		bad("--batch %d: must be >= 1", f.batch)
+	vals := map[string]int{"tile": f.tile, "overlap": f.overlap, "batch": f.batch}
+	for _, p := range f.tiling().Check() {
+		bad("--%s %d: %s", p.Field, vals[p.Field], p.Msg)
 	}
 	if f.set["threads"] && (f.threads < 0 || f.threads > 1024) {
 		bad("--threads %d: must be in 0..1024 (0 = one per core)", f.threads)
@@ -171,6 +167,23 @@ func (f *engineFlags) check(cmd string) error {
 	return nil
 }
 
+// tiling returns the tiling flags as a tile.Settings: a flag not given, or
+// given its default spelling (--tile 0, --overlap -1, --batch 0), asks for
+// the default.
+func (f *engineFlags) tiling() tile.Settings {
+	s := tile.DefaultSettings
+	if f.set["tile"] {
+		s.Tile = f.tile
+	}
+	if f.set["overlap"] {
+		s.Overlap = f.overlap
+	}
+	if f.set["batch"] {
+		s.Batch = f.batch
+	}
+	return s
+}
+
 // loadConfig returns the configuration: defaults, then --config, then
 // RESSHIFT_* variables, then the flags, validated.
 func (f *engineFlags) loadConfig() (core.Config, error) {
@@ -188,15 +201,8 @@ func (f *engineFlags) loadConfig() (core.Config, error) {
 	if s["sampler"] && f.groups&withSampler != 0 {
 		cfg.Sampler.Kind = f.sampler
 	}
-	if s["tile"] {
-		cfg.Tiling.Tile = f.tile
-	}
-	if s["overlap"] {
-		cfg.Tiling.Overlap = f.overlap
-	}
-	if s["batch"] {
-		cfg.Tiling.Batch = f.batch
-	}
+	t := f.tiling().Over(cfg.Tiling.Settings())
+	cfg.Tiling.Tile, cfg.Tiling.Overlap, cfg.Tiling.Batch = t.Tile, t.Overlap, t.Batch
 	if s["threads"] {
 		cfg.Runtime.IntraOpThreads = f.threads
 	}
@@ -237,25 +243,16 @@ func newEngine(e *env, cfg core.Config) (*core.Engine, error) {
 // otherwise ignored, so that a wrong --tile is reported rather than dropped),
 // checked against the model. The error names the flag or the config key.
 func (f *engineFlags) options(cmd string, eng *core.Engine) (core.Options, error) {
-	o := eng.Options()
-	cfg := eng.Config()
-	if f.set["tile"] {
-		o.Tile = f.tile
-	}
-	if f.set["overlap"] {
-		o.Overlap = f.overlap
-	}
-	if f.set["batch"] {
-		o.Batch = f.batch
-	}
+	s := f.tiling()
+	o := eng.Options().With(s)
 	// A smaller tile than the model's default overlap allows: shrink the
 	// default overlap rather than refuse a tile the user chose.
-	if !f.set["overlap"] && cfg.Tiling.Overlap < 0 && o.Overlap >= o.Tile {
+	if !s.Sets("overlap") && eng.Config().Tiling.Overlap == tile.OverlapDefault && o.Overlap >= o.Tile {
 		o.Overlap = o.Tile / 4
 	}
 	var ce *core.OptionError
 	if err := eng.CheckOptions(o); errors.As(err, &ce) {
-		if f.set[ce.Field] {
+		if s.Sets(ce.Field) || ce.Field == "sampler" && f.set["sampler"] {
 			return o, usagef(cmd, "--%s %s", ce.Field, ce.Msg)
 		}
 		return o, fmt.Errorf("config: %s %s", ce.Field, ce.Msg)

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/resshift/resshift/core/tile"
 )
 
 // ManifestFile is the name of the manifest inside a pack.
@@ -402,8 +404,8 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	if v.required("tiling.tile") {
-		if t.Tile < 1 || t.Tile > 4096 {
-			v.add("tiling.tile", "must be in 1..4096, got %d", t.Tile)
+		if t.Tile < 1 || t.Tile > tile.MaxTile {
+			v.add("tiling.tile", "must be in 1..%d, got %d", tile.MaxTile, t.Tile)
 		} else {
 			tileOK = true
 		}
@@ -416,8 +418,8 @@ func (m *Manifest) Validate() error {
 	} else if tileOK && t.Overlap >= t.Tile {
 		v.add("tiling.overlap", "%d must be smaller than tiling.tile = %d", t.Overlap, t.Tile)
 	}
-	if t.MaxBatch < 1 || t.MaxBatch > 1024 {
-		v.add("tiling.max_batch", "must be in 1..1024, got %d", t.MaxBatch)
+	if t.MaxBatch < 1 || t.MaxBatch > tile.MaxBatch {
+		v.add("tiling.max_batch", "must be in 1..%d, got %d", tile.MaxBatch, t.MaxBatch)
 	}
 	if spaceOK && m.Space == SpaceLatent && m.Latent != nil && m.Latent.Factor >= 1 && m.Scale >= 1 {
 		f := m.Latent.Factor

@@ -8,7 +8,7 @@ import (
 )
 
 func TestBinding(t *testing.T) {
-	s := newSession(t, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{})
+	s := newSession(t, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{})
 	feeds := denoiserFeeds(2, 8, 12, []int64{3, 1})
 	out := make([]float32, 2*3*32*48)
 	b, err := s.Bind(feeds, []Value{{Shape: []int64{2, 3, 32, 48}, F32: out}})
@@ -46,7 +46,7 @@ func TestBinding(t *testing.T) {
 
 func TestBindingConcurrent(t *testing.T) {
 	// One binding per goroutine on one session: each gets its own inputs' result.
-	s := newSession(t, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{})
+	s := newSession(t, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{})
 	var wg sync.WaitGroup
 	errs := make(chan string, 4)
 	for g := range 4 {
@@ -89,7 +89,7 @@ func TestBindingConcurrent(t *testing.T) {
 }
 
 func TestBindErrors(t *testing.T) {
-	s := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{Name: "denoiser"})
+	s := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{Name: "denoiser"})
 	feeds := denoiserFeeds(1, 4, 4, []int64{0})
 	good := []Value{{Shape: []int64{1, 3, 16, 16}, F32: make([]float32, 3*16*16)}}
 	cases := []struct {
@@ -115,7 +115,7 @@ func TestBindErrors(t *testing.T) {
 			}
 		})
 	}
-	closed := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{Name: "closed"})
+	closed := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{Name: "closed"})
 	closed.Close()
 	if _, err := closed.Bind(feeds, good); err == nil || !strings.Contains(err.Error(), "session closed") {
 		t.Fatalf("Bind on a closed session: %v", err)
@@ -124,7 +124,7 @@ func TestBindErrors(t *testing.T) {
 
 // Closing the session releases its open bindings: their Run fails cleanly and Close is a no-op.
 func TestBindingSessionClosed(t *testing.T) {
-	s := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{Name: "denoiser"})
+	s := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{Name: "denoiser"})
 	feeds := denoiserFeeds(1, 4, 4, []int64{0})
 	b, err := s.Bind(feeds, []Value{{Shape: []int64{1, 3, 16, 16}, F32: make([]float32, 3*16*16)}})
 	if err != nil {

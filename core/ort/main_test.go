@@ -117,7 +117,7 @@ func TestReference(t *testing.T) {
 				for _, o := range c.Outputs {
 					outNames = append(outNames, o.Name)
 				}
-				s, err := NewSession(readModel(t, pack, c.Graph), names, outNames, Options{IntraOpThreads: 1, Name: c.Graph}, nil)
+				s, err := NewSession(readModel(t, pack, c.Graph), names, outNames, Config{IntraOpThreads: 1, Name: c.Graph}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

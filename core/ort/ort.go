@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -82,19 +83,55 @@ const (
 	ProviderTensorRT = "tensorrt"
 )
 
-// Options configure a session. The zero value is valid: CPU, ORT's default thread counts, all optimisations.
-// The toml tags let a config section decode straight into it.
-type Options struct {
-	IntraOpThreads int    `toml:"intra_op_threads"` // 0: ORT default (one per physical core)
-	InterOpThreads int    `toml:"inter_op_threads"` // 0: ORT default
-	Provider       string `toml:"provider"`         // "cpu" (default, also ""), "cuda", "tensorrt"
-	DeviceID       int    `toml:"device_id"`        // GPU index for cuda/tensorrt
-	AllowFallback  bool   `toml:"allow_fallback"`   // on provider failure: log a warning and use the CPU
-	OptLevel       string `toml:"opt_level"`        // "all" (default, also ""), "extended", "basic", "disable"
-	TRTCacheDir    string `toml:"trt_cache_dir"`    // tensorrt: engine cache directory ("" = no cache)
+// Config is the runtime configuration: the [runtime] section of the engine's TOML config (core.Config.Runtime)
+// and the options of a session. It is declared once, here, because this package consumes it; the engine (core)
+// reads ORTLibrary (for Init), Concurrency and PerStep, NewSession the rest.
+//
+// The zero value is valid and means the default for every field: CPU, one intra-op thread per logical CPU,
+// ORT's default inter-op threads, all optimisations, one run at a time, the fused chain graph when the pack
+// has one. Validate states the limits.
+type Config struct {
+	// ORTLibrary is the path of libonnxruntime.so for Init; "" = discover (see ResolveLibrary).
+	ORTLibrary string `toml:"ort_library"`
+	// Provider is the execution provider: "cpu" (default, also ""), "cuda" or "tensorrt".
+	Provider string `toml:"provider"`
+	// DeviceID is the GPU ordinal for cuda/tensorrt (>= 0).
+	DeviceID int `toml:"device_id"`
+	// AllowFallback: when the provider cannot load, log a warning and run on the CPU instead of failing.
+	AllowFallback bool `toml:"allow_fallback"`
+	// IntraOpThreads is ORT's intra-op thread count, 0..1024; 0 = one per logical CPU (runtime.NumCPU, see
+	// Threads): ORT's own default is one per physical core, which leaves hyper-threads idle (on a 2-vCPU
+	// machine 2 threads run the default model ~20% faster).
+	IntraOpThreads int `toml:"intra_op_threads"`
+	// InterOpThreads is ORT's inter-op thread count, 0..1024; 0 = ORT's default.
+	InterOpThreads int `toml:"inter_op_threads"`
+	// OptLevel is the graph optimisation level: "all" (default, also ""), "extended", "basic", "disable".
+	OptLevel string `toml:"opt_level"`
+	// Concurrency is the number of concurrent ORT runs per engine (read by core), >= 0; 0 = 1 (see Runs).
+	Concurrency int `toml:"concurrency"`
+	// PerStep runs one denoiser call per step (the sampler's update in Go) even when the model pack has a
+	// fused chain graph ([chain] in model.toml), which otherwise runs the whole T-step chain in one call.
+	// Read by core.
+	PerStep bool `toml:"per_step"`
+	// TRTCacheDir is where the tensorrt provider keeps its built engines ("" = no cache: every start rebuilds).
+	TRTCacheDir string `toml:"trt_cache_dir"`
 
 	// Name labels the graph in errors and logs ("denoiser"); "graph" when empty. Not a config key.
 	Name string `toml:"-"`
+}
+
+// Threads is the effective intra-op thread count: IntraOpThreads, or runtime.NumCPU() when it is 0. This is
+// the one place that default is decided.
+func (c Config) Threads() int {
+	if c.IntraOpThreads == 0 {
+		return runtime.NumCPU()
+	}
+	return c.IntraOpThreads
+}
+
+// Runs is the effective number of concurrent runs per engine: Concurrency, or 1 when it is 0.
+func (c Config) Runs() int {
+	return max(c.Concurrency, 1)
 }
 
 var optLevels = map[string]onnx.GraphOptimizationLevel{
@@ -105,39 +142,42 @@ var optLevels = map[string]onnx.GraphOptimizationLevel{
 	"disable":  onnx.GraphOptimizationLevelDisableAll,
 }
 
-// Validate checks the options; all problems are joined, each naming its key ("provider: ...").
-func (o Options) Validate() error {
+// Validate checks the configuration; all problems are joined, each naming its key ("provider: ...").
+func (c Config) Validate() error {
 	var errs []error
-	if o.IntraOpThreads < 0 || o.IntraOpThreads > 1024 {
-		errs = append(errs, fmt.Errorf("intra_op_threads: must be in 0..1024 (0 = ONNX Runtime default), got %d", o.IntraOpThreads))
+	if c.IntraOpThreads < 0 || c.IntraOpThreads > 1024 {
+		errs = append(errs, fmt.Errorf("intra_op_threads: must be in 0..1024 (0 = one per logical CPU), got %d", c.IntraOpThreads))
 	}
-	if o.InterOpThreads < 0 || o.InterOpThreads > 1024 {
-		errs = append(errs, fmt.Errorf("inter_op_threads: must be in 0..1024 (0 = ONNX Runtime default), got %d", o.InterOpThreads))
+	if c.InterOpThreads < 0 || c.InterOpThreads > 1024 {
+		errs = append(errs, fmt.Errorf("inter_op_threads: must be in 0..1024 (0 = ONNX Runtime default), got %d", c.InterOpThreads))
 	}
-	if !slices.Contains([]string{"", ProviderCPU, ProviderCUDA, ProviderTensorRT}, o.Provider) {
-		errs = append(errs, fmt.Errorf("provider: must be %q, %q or %q, got %q", ProviderCPU, ProviderCUDA, ProviderTensorRT, o.Provider))
+	if !slices.Contains([]string{"", ProviderCPU, ProviderCUDA, ProviderTensorRT}, c.Provider) {
+		errs = append(errs, fmt.Errorf("provider: must be %q, %q or %q, got %q", ProviderCPU, ProviderCUDA, ProviderTensorRT, c.Provider))
 	}
-	if o.DeviceID < 0 {
-		errs = append(errs, fmt.Errorf("device_id: must be >= 0, got %d", o.DeviceID))
+	if c.DeviceID < 0 {
+		errs = append(errs, fmt.Errorf("device_id: must be >= 0, got %d", c.DeviceID))
 	}
-	if _, ok := optLevels[o.OptLevel]; !ok {
-		errs = append(errs, fmt.Errorf("opt_level: must be \"all\", \"extended\", \"basic\" or \"disable\", got %q", o.OptLevel))
+	if _, ok := optLevels[c.OptLevel]; !ok {
+		errs = append(errs, fmt.Errorf("opt_level: must be \"all\", \"extended\", \"basic\" or \"disable\", got %q", c.OptLevel))
+	}
+	if c.Concurrency < 0 {
+		errs = append(errs, fmt.Errorf("concurrency: must be >= 0 (0 = 1), got %d", c.Concurrency))
 	}
 	return errors.Join(errs...)
 }
 
-func (o Options) provider() string {
-	if o.Provider == "" {
+func (c Config) provider() string {
+	if c.Provider == "" {
 		return ProviderCPU
 	}
-	return o.Provider
+	return c.Provider
 }
 
-func (o Options) name() string {
-	if o.Name == "" {
+func (c Config) name() string {
+	if c.Name == "" {
 		return "graph"
 	}
-	return o.Name
+	return c.Name
 }
 
 // inspectWithORT asks ONNX Runtime for a model's inputs and outputs (a temporary session).

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -163,7 +164,7 @@ func TestInspect(t *testing.T) {
 	}
 }
 
-func newSession(t testing.TB, pack, file string, in, out []string, opts Options) *Session {
+func newSession(t testing.TB, pack, file string, in, out []string, opts Config) *Session {
 	t.Helper()
 	if opts.Name == "" {
 		opts.Name = file
@@ -204,7 +205,7 @@ func slice(v Value, i int) Value {
 }
 
 func TestDynamicBatch(t *testing.T) {
-	s := newSession(t, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{})
+	s := newSession(t, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{})
 	if s.Provider() != ProviderCPU || s.Name() != "denoiser.onnx" {
 		t.Fatalf("provider %q name %q", s.Provider(), s.Name())
 	}
@@ -244,7 +245,7 @@ func TestDynamicBatch(t *testing.T) {
 }
 
 func TestRunInto(t *testing.T) {
-	s := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{})
+	s := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{})
 	feeds := denoiserFeeds(2, 4, 4, []int64{1, 3})
 	want, err := s.Run(feeds)
 	if err != nil {
@@ -273,7 +274,7 @@ func TestRunInto(t *testing.T) {
 }
 
 func TestConcurrentRun(t *testing.T) {
-	s := newSession(t, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{})
+	s := newSession(t, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{})
 	feeds := denoiserFeeds(1, 8, 8, []int64{2})
 	want, err := s.Run(feeds)
 	if err != nil {
@@ -306,8 +307,8 @@ func TestConcurrentRun(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
-	pw := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{Name: "denoiser"})
-	lat := newSession(t, "latent-x4", "denoiser.onnx", []string{"x_t", "t", "lq"}, []string{"x0"}, Options{Name: "latent denoiser"})
+	pw := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{Name: "denoiser"})
+	lat := newSession(t, "latent-x4", "denoiser.onnx", []string{"x_t", "t", "lq"}, []string{"x0"}, Config{Name: "latent denoiser"})
 	good := denoiserFeeds(1, 4, 4, []int64{0})
 	mod := func(f func(v []Value)) []Value {
 		c := make([]Value, len(good))
@@ -363,17 +364,17 @@ func TestNewSessionErrors(t *testing.T) {
 		name    string
 		model   []byte
 		in, out []string
-		opts    Options
+		opts    Config
 		want    []string
 	}{
-		{"wrong input name", model, []string{"x_t", "t", "lowres", "y"}, []string{"x0"}, Options{Name: "denoiser"},
+		{"wrong input name", model, []string{"x_t", "t", "lowres", "y"}, []string{"x0"}, Config{Name: "denoiser"},
 			[]string{`ort: session denoiser: model has no input "lowres" (its inputs: x_t, t, lq, y)`, `model input lq float32[-1 3 -1 -1] is not fed`}},
-		{"wrong output name", model, denoiserIn, []string{"out"}, Options{}, []string{`ort: session graph: model has no output "out"`}},
-		{"duplicate", model, []string{"x_t", "x_t", "lq", "y"}, []string{"x0"}, Options{}, []string{`name "x_t" given twice`}},
-		{"options", model, denoiserIn, []string{"x0"}, Options{Provider: "metal", OptLevel: "max", IntraOpThreads: -1},
+		{"wrong output name", model, denoiserIn, []string{"out"}, Config{}, []string{`ort: session graph: model has no output "out"`}},
+		{"duplicate", model, []string{"x_t", "x_t", "lq", "y"}, []string{"x0"}, Config{}, []string{`name "x_t" given twice`}},
+		{"options", model, denoiserIn, []string{"x0"}, Config{Provider: "metal", OptLevel: "max", IntraOpThreads: -1},
 			[]string{`provider: must be`, `opt_level: must be`, `intra_op_threads: must be`}},
-		{"not onnx", []byte("garbage"), []string{"a"}, []string{"b"}, Options{}, []string{"ort: session graph: "}},
-		{"empty", nil, []string{"a"}, []string{"b"}, Options{}, []string{"empty model"}},
+		{"not onnx", []byte("garbage"), []string{"a"}, []string{"b"}, Config{}, []string{"ort: session graph: "}},
+		{"empty", nil, []string{"a"}, []string{"b"}, Config{}, []string{"empty model"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -391,7 +392,7 @@ func TestProviderUnavailable(t *testing.T) {
 	model := readModel(t, "pointwise-x4", "denoiser.onnx")
 	for _, p := range []string{ProviderCUDA, ProviderTensorRT} {
 		t.Run(p, func(t *testing.T) {
-			s, err := NewSession(model, denoiserIn, []string{"x0"}, Options{Provider: p, Name: "denoiser"}, nil)
+			s, err := NewSession(model, denoiserIn, []string{"x0"}, Config{Provider: p, Name: "denoiser"}, nil)
 			if err == nil {
 				s.Close()
 				t.Skipf("%s is available here: nothing to test", p)
@@ -419,7 +420,7 @@ func TestProviderUnavailable(t *testing.T) {
 
 			var logs bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, nil))
-			s, err = NewSession(model, denoiserIn, []string{"x0"}, Options{Provider: p, AllowFallback: true, Name: "denoiser", IntraOpThreads: 1}, log)
+			s, err = NewSession(model, denoiserIn, []string{"x0"}, Config{Provider: p, AllowFallback: true, Name: "denoiser", IntraOpThreads: 1}, log)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -437,18 +438,30 @@ func TestProviderUnavailable(t *testing.T) {
 	}
 }
 
-func TestOptions(t *testing.T) {
-	if err := (Options{}).Validate(); err != nil {
+func TestConfig(t *testing.T) {
+	if err := (Config{}).Validate(); err != nil {
 		t.Fatal(err)
 	}
-	err := Options{IntraOpThreads: -1, InterOpThreads: 2000, Provider: "rocm", DeviceID: -1, OptLevel: "max"}.Validate()
-	for _, key := range []string{"intra_op_threads: ", "inter_op_threads: ", "provider: ", "device_id: ", "opt_level: "} {
+	// The zero value means the default for every numeric field, decided once here.
+	for _, c := range []struct {
+		cfg           Config
+		threads, runs int
+	}{
+		{Config{}, runtime.NumCPU(), 1},
+		{Config{IntraOpThreads: 3, Concurrency: 5}, 3, 5},
+	} {
+		if c.cfg.Threads() != c.threads || c.cfg.Runs() != c.runs {
+			t.Errorf("%+v: Threads %d Runs %d, want %d %d", c.cfg, c.cfg.Threads(), c.cfg.Runs(), c.threads, c.runs)
+		}
+	}
+	err := Config{IntraOpThreads: -1, InterOpThreads: 2000, Provider: "rocm", DeviceID: -1, OptLevel: "max", Concurrency: -1}.Validate()
+	for _, key := range []string{"intra_op_threads: ", "inter_op_threads: ", "provider: ", "device_id: ", "opt_level: ", "concurrency: "} {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s: %v", key, err)
 		}
 	}
 	for _, lvl := range []string{"all", "extended", "basic", "disable"} {
-		s := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{OptLevel: lvl, InterOpThreads: 1})
+		s := newSession(t, "pointwise-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{OptLevel: lvl, InterOpThreads: 1})
 		if _, err := s.Run(denoiserFeeds(1, 4, 4, []int64{1})); err != nil {
 			t.Fatalf("opt_level %s: %v", lvl, err)
 		}
@@ -457,7 +470,7 @@ func TestOptions(t *testing.T) {
 
 // BenchmarkConvRun measures one denoiser call on a 64x64 LR tile (256x256 HR), with reused outputs.
 func BenchmarkConvRun(b *testing.B) {
-	s := newSession(b, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Options{})
+	s := newSession(b, "conv-x4", "denoiser.onnx", denoiserIn, []string{"x0"}, Config{})
 	feeds := denoiserFeeds(1, 64, 64, []int64{2})
 	outs := []Value{{Shape: []int64{1, 3, 256, 256}, F32: make([]float32, 3*256*256)}}
 	b.ReportAllocs()

@@ -151,7 +151,7 @@ func TestWeightTypes(t *testing.T) {
 func TestTRTCacheDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "trt", "cache")
 	s, err := NewSession(readModel(t, "pointwise-x4", "denoiser.onnx"), denoiserIn, []string{"x0"},
-		Options{Provider: ProviderTensorRT, TRTCacheDir: dir, Name: "denoiser"}, nil)
+		Config{Provider: ProviderTensorRT, TRTCacheDir: dir, Name: "denoiser"}, nil)
 	if err == nil {
 		s.Close()
 		t.Skip("TensorRT is available here")

@@ -67,7 +67,7 @@ type Session struct {
 // For the cuda and tensorrt providers, a provider that cannot be used is a *ProviderError unless
 // opts.AllowFallback, in which case a warning is logged and the session runs on the CPU (see Provider).
 // log may be nil (slog.Default()).
-func NewSession(model []byte, inputs, outputs []string, opts Options, log *slog.Logger) (*Session, error) {
+func NewSession(model []byte, inputs, outputs []string, opts Config, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -136,7 +136,7 @@ func NewSession(model []byte, inputs, outputs []string, opts Options, log *slog.
 		return fail(err)
 	}
 	s.s, s.provider = sess, provider
-	log.Debug("ort: session ready", "graph", name, "provider", provider, "intra_op_threads", opts.IntraOpThreads)
+	log.Debug("ort: session ready", "graph", name, "provider", provider, "intra_op_threads", opts.Threads())
 	return s, nil
 }
 
@@ -159,14 +159,14 @@ func match(kind string, want []string, have []TensorInfo) ([]TensorInfo, []error
 	return infos, errs
 }
 
-func createSession(model []byte, inputs, outputs []string, opts Options, provider string, log *slog.Logger) (*onnx.DynamicAdvancedSession, error) {
+func createSession(model []byte, inputs, outputs []string, opts Config, provider string, log *slog.Logger) (*onnx.DynamicAdvancedSession, error) {
 	so, err := onnx.NewSessionOptions()
 	if err != nil {
 		return nil, err
 	}
 	defer so.Destroy()
-	if opts.IntraOpThreads > 0 {
-		if err := so.SetIntraOpNumThreads(opts.IntraOpThreads); err != nil {
+	if n := opts.Threads(); n > 0 {
+		if err := so.SetIntraOpNumThreads(n); err != nil {
 			return nil, fmt.Errorf("intra_op_threads: %w", err)
 		}
 	}
@@ -233,7 +233,7 @@ func appendCUDA(so *onnx.SessionOptions, dev map[string]string) error {
 	return so.AppendExecutionProviderCUDA(co)
 }
 
-// Name returns the label given in Options.Name.
+// Name returns the label given in Config.Name.
 func (s *Session) Name() string { return s.name }
 
 // Provider returns the execution provider in use: "cpu", "cuda" or "tensorrt".

@@ -278,6 +278,15 @@ static int misuse(const char *limits_config, const char *bad_config, const char 
     opt.tile = 6;
     st = resshift_upscale(eng, px, W, H, 0, 3, 8, &opt, &img);
     expect("options.tile 6", eng, st, RESSHIFT_ERR_INVALID_ARGUMENT, "tile");
+    /* The tiling limits are the config's and the CLI's (tile.Settings.Check). */
+    resshift_options_init(&opt);
+    opt.tile = 5000;
+    st = resshift_upscale(eng, px, W, H, 0, 3, 8, &opt, &img);
+    expect("options.tile 5000", eng, st, RESSHIFT_ERR_INVALID_ARGUMENT, "options.tile: must be a positive number of LR pixels up to 4096");
+    resshift_options_init(&opt);
+    opt.batch = -2;
+    st = resshift_upscale(eng, px, W, H, 0, 3, 8, &opt, &img);
+    expect("options.batch -2", eng, st, RESSHIFT_ERR_INVALID_ARGUMENT, "options.batch: must be in 1..1024 tiles");
     resshift_options_init(&opt);
     opt.overlap = -2;
     st = resshift_upscale(eng, px, W, H, 0, 3, 8, &opt, &img);

@@ -64,15 +64,7 @@ func (u *Upscaler) settings(req plugin.Request) (core.Options, imageio.EncodeOpt
 	if o.Seed != nil {
 		opt.Seed = *o.Seed
 	}
-	if o.Tile > 0 {
-		opt.Tile = o.Tile
-	}
-	if o.Overlap != nil {
-		opt.Overlap = *o.Overlap
-	}
-	if o.Batch > 0 {
-		opt.Batch = o.Batch
-	}
+	opt = opt.With(o.Tiling())
 	opt.Progress = req.Progress // one vocab.Progress on both sides
 	enc := u.e.EncodeOptions()
 	if o.Format != "" {
