@@ -66,7 +66,9 @@ func TestUpscaleTilesBlendIsUpscaleRGB(t *testing.T) {
 		return func(t *testing.T) []*Engine { return []*Engine{testEngine(t, name), testEngine(t, name)} }
 	}
 	def := func(perStep bool) engines {
-		return func(t *testing.T) []*Engine { return []*Engine{chainEngine(t, "", perStep), chainEngine(t, "", perStep)} }
+		return func(t *testing.T) []*Engine {
+			return []*Engine{chainEngine(t, "", perStep), chainEngine(t, "", perStep)}
+		}
 	}
 	tests := []struct {
 		name                 string
