@@ -8,7 +8,6 @@ import (
 	"github.com/resshift/resshift/core/modelpack"
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/core/sampler"
-	"github.com/resshift/resshift/core/tile"
 )
 
 // Fused chain graphs ([chain] in model.toml, training/export.py Chain) run the whole T-step sampling chain of a
@@ -66,7 +65,7 @@ func checkChain(s *ort.Session, c *modelpack.Chain, T int) error {
 	return nil
 }
 
-// fused runs a batch through the pack's chain graph: the prior sample and the step noise are drawn in Go
+// fused is the Stepper of a pack's chain graph: the prior sample and the step noise are drawn in Go
 // (tile-invariant, counter-based), then one call returns the final x0.
 //
 // Noise is a pure function of (seed, step, global coordinate), so the noise a run holds stays valid for the next
@@ -74,7 +73,9 @@ func checkChain(s *ort.Session, c *modelpack.Chain, T int) error {
 // video, thumbnails of one size) draws it once. eps holds the prior's ε for x_T = y + PriorStd·ε, which equals
 // sampler.Prior bit for bit.
 type fused struct {
+	r     *run
 	b     *ort.Binding
+	xt    []float32 // n×3×H×W: x_T, the chain's input
 	noise []float32 // n×(T-1)×3×H×W; stays zero for the deterministic sampler (its s column is 0)
 	eps   []float32 // n×3×H×W: the prior's noise
 	coef  []float32
@@ -89,36 +90,37 @@ type fused struct {
 
 func newFused(r *run, kind sampler.Kind) *fused {
 	xl := r.n * r.xc * r.lh * r.lw
-	return &fused{noise: make([]float32, xl*(r.steps-1)), eps: make([]float32, xl), coef: chainCoef(r.e.sched, kind),
-		draw: kind == sampler.Stochastic, priorStd: float32(r.e.sched.PriorStd())}
+	return &fused{r: r, xt: make([]float32, xl), noise: make([]float32, xl*(r.steps-1)), eps: make([]float32, xl),
+		coef: chainCoef(r.e.sched, kind), draw: kind == sampler.Stochastic, priorStd: float32(r.e.sched.PriorStd())}
 }
 
-func (f *fused) close() {
+func (f *fused) Close() {
 	if f.b != nil {
 		f.b.Close()
 	}
 }
 
-func (f *fused) sample(ctx context.Context, r *run, tiles []tile.Tile, regions []sampler.Region, prior []float32, st *Stats) error {
+func (f *fused) Sample(ctx context.Context, b *Batch) error {
+	r := f.r
 	xsz := r.xc * r.lw * r.lh
 	T := r.steps
-	// x_T goes to r.xin (the chain's input), the result to r.x.
-	fresh := !f.drawn || f.seed != r.samp.Noise.Seed || !slices.Equal(f.regions, regions)
+	smp := b.Sampler
+	fresh := !f.drawn || f.seed != smp.Noise.Seed || !slices.Equal(f.regions, b.Regions)
 	if fresh {
-		f.drawn, f.seed, f.regions = false, r.samp.Noise.Seed, append(f.regions[:0], regions...)
+		f.drawn, f.seed, f.regions = false, smp.Noise.Seed, append(f.regions[:0], b.Regions...)
 	} else {
 		f.noiseHits++
 	}
 	std := f.priorStd
-	forParts(regions, func(k int, p sampler.Part) {
+	sampler.ForParts(b.Regions, func(k int, p sampler.Part) {
 		o, l := k*xsz+p.Off, p.Len()
-		eps, y, x := f.eps[o:o+l], prior[o:o+l], r.xin[o:o+l]
+		eps, y, x := f.eps[o:o+l], b.Prior[o:o+l], f.xt[o:o+l]
 		if fresh {
-			r.samp.Noise.Fill(eps, r.samp.PriorStep(), p.Region)
+			smp.Noise.Fill(eps, smp.PriorStep(), p.Region)
 			if f.draw {
 				for j := 0; j < T-1; j++ { // slot j: the noise of the update after call j, step i = T-1-j
 					so := (k*(T-1)+j)*xsz + p.Off
-					r.samp.Noise.Fill(f.noise[so:so+l], T-1-j, p.Region)
+					smp.Noise.Fill(f.noise[so:so+l], T-1-j, p.Region)
 				}
 			}
 		}
@@ -130,29 +132,33 @@ func (f *fused) sample(ctx context.Context, r *run, tiles []tile.Tile, regions [
 	if f.b == nil {
 		c := r.e.pack.Chain
 		hr := r.shape(3, r.TH, r.TW)
-		b, err := r.e.chain.Bind([]ort.Value{
-			{Shape: hr, F32: r.xin},
-			{Shape: r.shape(3, r.th, r.tw), F32: r.lq},
-			{Shape: hr, F32: r.y},
-			{Shape: []int64{int64(r.n), int64(T - 1), 3, int64(r.TH), int64(r.TW)}, F32: f.noise},
-			{Shape: []int64{int64(T), coefCols}, F32: f.coef},
-		}, []ort.Value{{Shape: hr, F32: r.x}})
+		in, err := feeds(r.e.pack, modelpack.RoleChain, map[modelpack.Feed]ort.Value{
+			modelpack.FeedXT:    {Shape: hr, F32: f.xt},
+			modelpack.FeedLQ:    {Shape: r.shape(3, r.th, r.tw), F32: b.LQ},
+			modelpack.FeedY:     {Shape: hr, F32: b.Y},
+			modelpack.FeedNoise: {Shape: []int64{int64(r.n), int64(T - 1), 3, int64(r.TH), int64(r.TW)}, F32: f.noise},
+			modelpack.FeedCoef:  {Shape: []int64{int64(T), coefCols}, F32: f.coef},
+		})
+		if err != nil {
+			return err
+		}
+		bd, err := r.e.chain.Bind(in, []ort.Value{{Shape: hr, F32: b.X}})
 		if err != nil {
 			return fmt.Errorf("core: model %s: %s: %w", r.e.pack.Name, c.File, err)
 		}
-		f.b = b
+		f.b = bd
 	}
-	if err := r.call(ctx, f.b, st, &st.DenoiserORT); err != nil {
+	if err := r.call(ctx, f.b, b.Stats, &b.Stats.DenoiserORT); err != nil {
 		return fmt.Errorf("%w (chain of %d steps)", err, T)
 	}
-	st.DenoiserCalls += T
-	st.ChainCalls++
-	// The per-step path reports every denoiser call but the last of a batch (UpscaleRGB reports the batch):
+	b.Stats.DenoiserCalls += T
+	b.Stats.ChainCalls++
+	// The per-step path reports every denoiser call but the last of a batch (the engine reports the batch):
 	// report the same calls, all done now, so callers see the same sequence and can cancel the same way.
-	if r.opt.Progress != nil {
+	if b.Progress != nil {
 		for step := 1; step < T; step++ {
-			if err := r.opt.Progress(Progress{TilesDone: tiles[0].Index, Tiles: r.plan.Len(), Step: step, Steps: T}); err != nil {
-				return newKindError(ErrCanceled, "core: cancelled by progress callback: "+err.Error(), err)
+			if err := b.Progress(step); err != nil {
+				return err
 			}
 		}
 	}

@@ -189,7 +189,7 @@ func (e *Engine) session(g modelpack.GraphSpec) (*ort.Session, error) {
 		e.fp16 = true
 	}
 	opts := e.cfg.Runtime
-	opts.Name = g.Role
+	opts.Name = string(g.Role)
 	return ort.NewSession(data, g.Inputs, g.Outputs, opts, e.log)
 }
 

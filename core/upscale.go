@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/resshift/resshift/core/ort"
@@ -22,27 +19,14 @@ const yMargin = 2
 
 // UpscaleRGB upscales a planar RGB image (3×h×w float32 in [-1, 1], read only)
 // and returns the planar 3×(h·s)×(w·s) result in [-1, 1]. It is the core of
-// every other entry point and is safe for concurrent use.
+// every other entry point and is safe for concurrent use: UpscaleTiles over
+// every tile of the plan, blended in plan order.
 func (e *Engine) UpscaleRGB(ctx context.Context, rgb []float32, w, h int, opt Options) ([]float32, Stats, error) {
 	start := time.Now()
 	var st Stats
-	if w <= 0 || h <= 0 {
-		return nil, st, invalid("image: width and height must be > 0, got %d×%d", w, h)
-	}
-	if len(rgb) != 3*w*h {
-		return nil, st, invalid("image: %d samples for a 3×%d×%d image (want %d)", len(rgb), h, w, 3*w*h)
-	}
-	kind, err := e.check(opt)
+	plan, kind, err := e.begin(rgb, w, h, opt)
 	if err != nil {
 		return nil, st, err
-	}
-	if i, ok := firstNonFinite(rgb); !ok {
-		return nil, st, invalid("image: sample %d is NaN or Inf", i)
-	}
-	tl := e.pack.Tiling
-	plan, err := tile.NewPlan(w, h, tile.Config{Tile: opt.Tile, Overlap: opt.Overlap, Multiple: tl.Multiple, Fixed: tl.Fixed})
-	if err != nil {
-		return nil, st, newKindError(ErrInvalidInput, "core: "+err.Error(), err)
 	}
 	s := e.pack.Scale
 	W, H := w*s, h*s
@@ -56,45 +40,15 @@ func (e *Engine) UpscaleRGB(ctx context.Context, rgb []float32, w, h int, opt Op
 	if err != nil {
 		return nil, st, fmt.Errorf("core: %w", err)
 	}
-	n := opt.Batch
-	if !tl.Fixed {
-		n = min(n, plan.Len()) // fixed graphs take exactly their batch; dynamic ones need no padding tiles
-	}
-	r := e.runs.get(runKey{n: n, tw: plan.TileW, th: plan.TileH, kind: kind})
-	if r == nil {
-		r = newRun(e, runKey{n: n, tw: plan.TileW, th: plan.TileH, kind: kind})
-	}
-	r.reset(plan, rgb, opt)
-	defer e.runs.put(r)
-	st.Tiles = plan.Len()
-	for first := 0; first < plan.Len(); first += opt.Batch {
-		n := min(opt.Batch, plan.Len()-first)
-		tiles := make([]tile.Tile, n)
-		for k := range tiles {
-			tiles[k] = plan.Tile(first + k)
+	err = e.sampleTiles(ctx, plan, rgb, opt, kind, plan.All(), func(t tile.Tile, hr []float32) error {
+		if err := blend.Add(t, hr); err != nil {
+			return fmt.Errorf("core: %w", err)
 		}
-		if err := r.batch(ctx, tiles, &st); err != nil {
-			blend.Close()
-			return nil, st, err
-		}
-		for k, t := range tiles {
-			hr := r.hrTile(k)
-			if i, ok := clampFinite(hr); !ok {
-				blend.Close()
-				return nil, st, newKindError(ErrModelOutput, fmt.Sprintf("core: model %s produced NaN/Inf in tile %d (sample %d)", e.pack.Name, t.Index, i), nil)
-			}
-			if err := blend.Add(t, hr); err != nil {
-				blend.Close()
-				return nil, st, fmt.Errorf("core: %w", err)
-			}
-		}
-		st.Batches++
-		if opt.Progress != nil {
-			if err := opt.Progress(Progress{TilesDone: first + n, Tiles: plan.Len(), Step: r.steps, Steps: r.steps}); err != nil {
-				blend.Close()
-				return nil, st, newKindError(ErrCanceled, "core: cancelled by progress callback: "+err.Error(), err)
-			}
-		}
+		return nil
+	}, &st)
+	if err != nil {
+		blend.Close()
+		return nil, st, err
 	}
 	if err := blend.Close(); err != nil {
 		return nil, st, fmt.Errorf("core: %w", err)
@@ -106,14 +60,135 @@ func (e *Engine) UpscaleRGB(ctx context.Context, rgb []float32, w, h int, opt Op
 	return out, st, nil
 }
 
+// Plan returns the tile plan UpscaleRGB and UpscaleTiles use for a w×h image under opt (LR pixels). A
+// coordinator that spreads the tiles over several calls (or engines of the same pack) splits it into ranges
+// (tile.Plan.Split) and blends the HR tiles in plan order with tile.NewBlender(plan, e.Scale(), 3, sink).
+func (e *Engine) Plan(w, h int, opt Options) (*tile.Plan, error) {
+	if w <= 0 || h <= 0 {
+		return nil, invalid("image: width and height must be > 0, got %d×%d", w, h)
+	}
+	if _, err := e.check(opt); err != nil {
+		return nil, err
+	}
+	return e.plan(w, h, opt)
+}
+
+// UpscaleTiles samples the tiles rng of the plan e.Plan(w, h, opt) for the planar RGB image rgb (3×h×w in
+// [-1, 1], read only) and hands each tile's HR result to emit in plan order: 3×(TileH·s)×(TileW·s) values,
+// clamped to [-1, 1], valid only during the call. An error from emit stops the call and is returned as is.
+//
+// Noise is keyed by global canvas coordinates, so a tile comes out the same whichever call samples it: blending
+// the tiles of calls that cover the plan (in plan order, tile.NewBlender) gives UpscaleRGB's result bit for
+// bit when every range starts at a multiple of opt.Batch (tile.Plan.Split(n, opt.Batch)), so that each call
+// feeds the network the same batches. Progress counts the range's tiles (TilesDone of Tiles = rng.N); Stats
+// cover this call. Safe for concurrent use.
+func (e *Engine) UpscaleTiles(ctx context.Context, rgb []float32, w, h int, opt Options, rng tile.Range,
+	emit func(t tile.Tile, hr []float32) error) (Stats, error) {
+	start := time.Now()
+	var st Stats
+	plan, kind, err := e.begin(rgb, w, h, opt)
+	if err != nil {
+		return st, err
+	}
+	if err := plan.CheckRange(rng); err != nil {
+		return st, newKindError(ErrInvalidInput, "core: "+err.Error(), err)
+	}
+	if emit == nil {
+		return st, invalid("UpscaleTiles: emit is nil")
+	}
+	if err := e.sampleTiles(ctx, plan, rgb, opt, kind, rng, emit, &st); err != nil {
+		return st, err
+	}
+	st.Total = time.Since(start)
+	return st, nil
+}
+
+// begin checks a call's image and options and returns its tile plan and sampler kind.
+func (e *Engine) begin(rgb []float32, w, h int, opt Options) (*tile.Plan, sampler.Kind, error) {
+	if w <= 0 || h <= 0 {
+		return nil, 0, invalid("image: width and height must be > 0, got %d×%d", w, h)
+	}
+	if len(rgb) != 3*w*h {
+		return nil, 0, invalid("image: %d samples for a 3×%d×%d image (want %d)", len(rgb), h, w, 3*w*h)
+	}
+	kind, err := e.check(opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	if i, ok := firstNonFinite(rgb); !ok {
+		return nil, 0, invalid("image: sample %d is NaN or Inf", i)
+	}
+	plan, err := e.plan(w, h, opt)
+	return plan, kind, err
+}
+
+func (e *Engine) plan(w, h int, opt Options) (*tile.Plan, error) {
+	tl := e.pack.Tiling
+	plan, err := tile.NewPlan(w, h, tile.Config{Tile: opt.Tile, Overlap: opt.Overlap, Multiple: tl.Multiple, Fixed: tl.Fixed})
+	if err != nil {
+		return nil, newKindError(ErrInvalidInput, "core: "+err.Error(), err)
+	}
+	return plan, nil
+}
+
+// sampleTiles samples the tiles rng of plan in batches of opt.Batch (from rng.First) and emits their HR results
+// in plan order, reporting a Progress per batch.
+func (e *Engine) sampleTiles(ctx context.Context, plan *tile.Plan, rgb []float32, opt Options, kind sampler.Kind,
+	rng tile.Range, emit func(tile.Tile, []float32) error, st *Stats) error {
+	n := opt.Batch
+	if !e.pack.Tiling.Fixed {
+		n = min(n, plan.Len()) // fixed graphs take exactly their batch; dynamic ones need no padding tiles
+	}
+	key := runKey{n: n, tw: plan.TileW, th: plan.TileH, kind: kind}
+	r := e.runs.get(key)
+	if r == nil {
+		r = newRun(e, key)
+	}
+	r.reset(plan, rgb, opt, rng)
+	defer e.runs.put(r)
+	st.Tiles = rng.N
+	end := rng.First + rng.N
+	for first := rng.First; first < end; first += opt.Batch {
+		n := min(opt.Batch, end-first)
+		tiles := make([]tile.Tile, n)
+		for k := range tiles {
+			tiles[k] = plan.Tile(first + k)
+		}
+		if err := r.batch(ctx, tiles, st); err != nil {
+			return err
+		}
+		for k, t := range tiles {
+			hr := r.hrTile(k)
+			if i, ok := clampFinite(hr); !ok {
+				return newKindError(ErrModelOutput, fmt.Sprintf("core: model %s produced NaN/Inf in tile %d (sample %d)", e.pack.Name, t.Index, i), nil)
+			}
+			if err := emit(t, hr); err != nil {
+				return err
+			}
+		}
+		st.Batches++
+		if opt.Progress != nil {
+			if err := opt.Progress(Progress{TilesDone: first - rng.First + n, Tiles: rng.N, Step: r.steps, Steps: r.steps}); err != nil {
+				return progressCanceled(err)
+			}
+		}
+	}
+	return nil
+}
+
+// progressCanceled is the error of a call whose progress callback returned err.
+func progressCanceled(err error) error {
+	return newKindError(ErrCanceled, "core: cancelled by progress callback: "+err.Error(), err)
+}
+
 // run holds the buffers and ONNX Runtime bindings for batches of one tile shape: reused across the batches of a
 // call and, through the engine's runPool, across calls with the same runKey.
 type run struct {
 	e       *Engine
 	key     runKey
 	plan    *tile.Plan
+	rng     tile.Range // the call's tiles
 	src     []float32
-	w, h    int
 	samp    *sampler.Sampler
 	opt     Options
 	steps   int
@@ -126,14 +201,11 @@ type run struct {
 	ext     []float32 // LR tile with margin
 	y       []float32 // HR prior mean (pixel) / encoder input (latent)
 	zy      []float32 // latent prior mean (latent only)
-	x, xin  []float32
-	x0      []float32
+	x       []float32 // the sample (x space)
 	img     []float32 // decoded HR (latent only)
 	up      []float32 // upsampled LR tile with margin
-	ts      []int64
-	tf      []float32
 	resizer *resample.Resizer
-	smp     sampling     // per-step or fused chain
+	smp     Stepper      // per-step or fused chain (newStepper)
 	enc     *ort.Binding // latent packs: encoder y → zy, bound on first use
 	dec     *ort.Binding // latent packs: decoder x → img
 }
@@ -152,33 +224,26 @@ func newRun(e *Engine, key runKey) *run {
 	r.lq = make([]float32, n*3*r.tw*r.th)
 	r.ext = make([]float32, 3*(r.tw+2*yMargin)*(r.th+2*yMargin))
 	r.y = make([]float32, n*3*r.TW*r.TH)
-	r.x, r.xin = make([]float32, xl), make([]float32, xl)
+	r.x = make([]float32, xl)
 	r.up = make([]float32, 3*(r.tw+2*yMargin)*s*(r.th+2*yMargin)*s)
 	if e.pack.Latent != nil {
 		r.zy = make([]float32, xl)
 		r.img = make([]float32, n*3*r.TW*r.TH)
 	}
-	r.ts = make([]int64, n)
-	r.tf = make([]float32, n)
 	r.resizer = resample.NewResizer(r.th+2*yMargin, r.tw+2*yMargin, (r.th+2*yMargin)*s, (r.tw+2*yMargin)*s, resample.Torch)
-	if e.chain != nil {
-		r.smp = newFused(r, key.kind)
-	} else {
-		r.x0 = make([]float32, xl)
-		r.smp = &perStep{}
-	}
+	r.smp = newStepper(r, key.kind)
 	return r
 }
 
-// reset points the run at one call's image, plan and options (the plan's tile shape must be the run's).
-func (r *run) reset(plan *tile.Plan, src []float32, opt Options) {
-	r.plan, r.src, r.w, r.h, r.opt = plan, src, plan.Width, plan.Height, opt
+// reset points the run at one call's image, plan, options and tiles (the plan's tile shape must be the run's).
+func (r *run) reset(plan *tile.Plan, src []float32, opt Options, rng tile.Range) {
+	r.plan, r.src, r.opt, r.rng = plan, src, opt, rng
 	r.samp = sampler.New(r.e.sched, r.key.kind, opt.Seed)
 }
 
 // close releases the run's ONNX Runtime bindings.
 func (r *run) close() {
-	r.smp.close()
+	r.smp.Close()
 	for _, b := range []*ort.Binding{r.enc, r.dec} {
 		if b != nil {
 			b.Close()
@@ -219,30 +284,17 @@ func (r *run) region(t tile.Tile) sampler.Region {
 	return sampler.Region{C: r.xc, H: r.lh, W: r.lw, Y0: t.Y * s / f, X0: t.X * s / f}
 }
 
-// prepare fills lq and y for the tiles; short batches of fixed graphs repeat the last tile.
+// prepare fills lq and y for the tiles; short batches repeat the last tile.
 func (r *run) prepare(tiles []tile.Tile) {
 	lqSz, ySz := 3*r.tw*r.th, 3*r.TW*r.TH
-	ew, eh := r.tw+2*yMargin, r.th+2*yMargin
+	eh := r.th + 2*yMargin
 	s := r.e.pack.Scale
-	EW := ew * s
+	EW := (r.tw + 2*yMargin) * s
 	up := r.up
 	for k := 0; k < r.n; k++ {
 		t := tiles[min(k, len(tiles)-1)]
 		r.plan.Extract(r.lq[k*lqSz:(k+1)*lqSz], r.src, 3, t)
-		// LR tile with margin: canvas coordinates clamped (replicate = PyTorch's clamped border on the
-		// padded canvas), then reflected into the source image like Plan.Extract.
-		for c := 0; c < 3; c++ {
-			for yy := 0; yy < eh; yy++ {
-				cy := min(max(t.Y+yy-yMargin, 0), r.plan.PadH-1)
-				sy := tile.Reflect(cy, r.h)
-				row := r.src[c*r.w*r.h+sy*r.w:]
-				dst := r.ext[c*ew*eh+yy*ew:]
-				for xx := 0; xx < ew; xx++ {
-					cx := min(max(t.X+xx-yMargin, 0), r.plan.PadW-1)
-					dst[xx] = row[tile.Reflect(cx, r.w)]
-				}
-			}
-		}
+		r.plan.ExtractMargin(r.ext, r.src, 3, t, yMargin)
 		r.resizer.ResizeInto(up, r.ext, 3)
 		y := r.y[k*ySz : (k+1)*ySz]
 		m := yMargin * s
@@ -279,7 +331,7 @@ func canceled(ctx context.Context) error {
 	return newKindError(ErrCanceled, "core: "+ctx.Err().Error(), ctx.Err())
 }
 
-// batch samples one batch of tiles: prior, the T-step chain (r.smp), (decode).
+// batch samples one batch of tiles: prepare, (encode), the run's Stepper, (decode).
 func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 	if err := ctx.Err(); err != nil {
 		return canceled(ctx)
@@ -302,7 +354,17 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 	for k := range regions {
 		regions[k] = r.region(tiles[min(k, len(tiles)-1)])
 	}
-	if err := r.smp.sample(ctx, r, tiles, regions, prior, st); err != nil {
+	b := &Batch{Size: r.n, Tiles: tiles, Regions: regions, LQ: r.lq, Y: r.y, Prior: prior, X: r.x, Sampler: r.samp, Stats: st}
+	if r.opt.Progress != nil {
+		done, of := tiles[0].Index-r.rng.First, r.rng.N
+		b.Progress = func(step int) error {
+			if err := r.opt.Progress(Progress{TilesDone: done, Tiles: of, Step: step, Steps: r.steps}); err != nil {
+				return progressCanceled(err)
+			}
+			return nil
+		}
+	}
+	if err := r.smp.Sample(ctx, b); err != nil {
 		return err
 	}
 	if m.Latent != nil {
@@ -316,116 +378,6 @@ func (r *run) batch(ctx context.Context, tiles []tile.Tile, st *Stats) error {
 		}
 	}
 	return nil
-}
-
-// sampling runs the T-step chain of one batch once prepare (and the encoder) filled the run's buffers: from
-// the prior mean (r.y, or r.zy for latent packs) to the final sample in r.x. perStep calls the denoiser once per
-// step and applies the Go sampler's update between calls; fused runs the pack's chain graph in one call.
-// An implementation binds its tensors on first use and keeps them for the run.
-type sampling interface {
-	sample(ctx context.Context, r *run, tiles []tile.Tile, regions []sampler.Region, prior []float32, st *Stats) error
-	close()
-}
-
-// perStep is the reference path: T denoiser calls, the sampler's Step in Go between them.
-type perStep struct {
-	den *ort.Binding
-}
-
-func (p *perStep) close() {
-	if p.den != nil {
-		p.den.Close()
-	}
-}
-
-func (p *perStep) sample(ctx context.Context, r *run, tiles []tile.Tile, regions []sampler.Region, prior []float32, st *Stats) error {
-	xsz := r.xc * r.lw * r.lh
-	// Each pass below also writes the scaled input of the next denoiser call while its part is
-	// still in cache (one pass over memory instead of two).
-	first := r.steps - 1
-	forParts(regions, func(k int, p sampler.Part) {
-		o, l := k*xsz+p.Off, p.Len()
-		r.samp.Prior(r.x[o:o+l], prior[o:o+l], p.Region)
-		r.samp.ScaleInput(r.xin[o:o+l], r.x[o:o+l], first)
-	})
-	d := r.e.pack.Denoiser
-	in := []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.xin}, {Shape: []int64{int64(r.n)}}, {Shape: r.shape(3, r.th, r.tw), F32: r.lq}}
-	if d.TimestepType == "float32" {
-		in[1].F32 = r.tf
-	} else {
-		in[1].I64 = r.ts
-	}
-	if d.InputY != "" {
-		in = append(in, ort.Value{Shape: r.shape(3, r.TH, r.TW), F32: r.y})
-	}
-	den, err := r.bind(&p.den, r.e.den, in, []ort.Value{{Shape: r.shape(r.xc, r.lh, r.lw), F32: r.x0}})
-	if err != nil {
-		return err
-	}
-	for step, i := range r.samp.Timesteps() {
-		if err := ctx.Err(); err != nil {
-			return canceled(ctx)
-		}
-		for k := range r.ts {
-			r.ts[k], r.tf[k] = int64(i), float32(i)
-		}
-		if err := r.call(ctx, den, st, &st.DenoiserORT); err != nil {
-			return fmt.Errorf("%w (step %d)", err, i)
-		}
-		st.DenoiserCalls++
-		forParts(regions, func(k int, p sampler.Part) {
-			o, l := k*xsz+p.Off, p.Len()
-			r.samp.Step(i, r.x[o:o+l], r.x0[o:o+l], prior[o:o+l], p.Region)
-			if i > 0 {
-				r.samp.ScaleInput(r.xin[o:o+l], r.x[o:o+l], i-1)
-			}
-		})
-		if r.opt.Progress != nil && step+1 < r.steps {
-			if err := r.opt.Progress(Progress{TilesDone: tiles[0].Index, Tiles: r.plan.Len(), Step: step + 1, Steps: r.steps}); err != nil {
-				return newKindError(ErrCanceled, "core: cancelled by progress callback: "+err.Error(), err)
-			}
-		}
-	}
-	return nil
-}
-
-// forParts runs fn for every row-band part of every tile region on up to GOMAXPROCS
-// goroutines (the sampler's per-element work, noise above all, is the engine's own hot spot).
-// Parts are disjoint, so fn may write its part's slices without locking.
-func forParts(regions []sampler.Region, fn func(k int, p sampler.Part)) {
-	workers := runtime.GOMAXPROCS(0)
-	type task struct {
-		k int
-		p sampler.Part
-	}
-	var tasks []task
-	for k, rg := range regions {
-		for _, p := range rg.Split(2 * workers) {
-			tasks = append(tasks, task{k, p})
-		}
-	}
-	if workers == 1 || len(tasks) == 1 {
-		for _, t := range tasks {
-			fn(t.k, t.p)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, len(tasks)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(tasks) {
-					return
-				}
-				fn(tasks[i].k, tasks[i].p)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 func clamp(v []float32) {

@@ -53,7 +53,7 @@ func TestChainTable(t *testing.T) {
 			t.Errorf("CheckGraph error %v\ndoes not contain %q", err, want)
 		}
 	}
-	if _, err := old.ReadGraph(RoleChain); err == nil || !strings.Contains(err.Error(), "has no chain") {
+	if _, err := old.ReadGraph(string(RoleChain)); err == nil || !strings.Contains(err.Error(), "has no chain") {
 		t.Errorf("ReadGraph(chain) of a pack without one: %v", err)
 	}
 

@@ -28,12 +28,57 @@ const (
 	SpaceLatent = "latent"
 )
 
-// Graph roles, as accepted by Pack.ReadGraph and Manifest.CheckGraph.
+// Role is what a graph of a pack does; its value is the graph's manifest section ("denoiser").
+type Role string
+
+// Graph roles, as accepted by Manifest.Graph, Manifest.CheckGraph and Pack.ReadGraph.
 const (
-	RoleDenoiser = "denoiser"
-	RoleEncoder  = "encoder"
-	RoleDecoder  = "decoder"
-	RoleChain    = "chain"
+	RoleDenoiser Role = "denoiser"
+	RoleEncoder  Role = "encoder"
+	RoleDecoder  Role = "decoder"
+	RoleChain    Role = "chain"
+)
+
+// Feed is what the engine feeds to one input of a graph: GraphSpec.Feeds[k] describes GraphSpec.Inputs[k], so
+// the engine binds its tensors by feed, whatever the graph names its inputs and in whatever order.
+type Feed int
+
+// Graph input feeds.
+const (
+	FeedXT       Feed = iota + 1 // denoiser: x_t times the schedule's input scale; chain: the prior sample x_T
+	FeedTimestep                 // denoiser: the step index i of every tile, N values of TimestepType
+	FeedLQ                       // the LR tiles, N×3×h×w
+	FeedY                        // the HR prior mean (bicubic upsampling of the LR tile), N×3×H×W
+	FeedNoise                    // chain: the step noise, N×(T-1)×3×H×W
+	FeedCoef                     // chain: the per-call coefficients, T×5
+	FeedCodec                    // encoder, decoder: the single input
+)
+
+// String names the feed like the manifest key suffix that declares it ("input_xt"; "input" for codecs).
+func (f Feed) String() string {
+	switch f {
+	case FeedXT:
+		return "input_xt"
+	case FeedTimestep:
+		return "input_timestep"
+	case FeedLQ:
+		return "input_lq"
+	case FeedY:
+		return "input_y"
+	case FeedNoise:
+		return "input_noise"
+	case FeedCoef:
+		return "input_coef"
+	case FeedCodec:
+		return "input"
+	}
+	return fmt.Sprintf("Feed(%d)", int(f))
+}
+
+// Timestep tensor types (denoiser.timestep_type).
+const (
+	TimestepInt64   = "int64"
+	TimestepFloat32 = "float32"
 )
 
 // Manifest is the decoded model.toml. Optional sections are nil when absent.
@@ -198,7 +243,7 @@ func (m *Manifest) applyDefaults() {
 		m.Diffusion.PredictType = "xstart"
 	}
 	if m.Denoiser.TimestepType == "" && !m.has("denoiser.timestep_type") {
-		m.Denoiser.TimestepType = "int64"
+		m.Denoiser.TimestepType = TimestepInt64
 	}
 	if !m.has("tiling.max_batch") {
 		m.Tiling.MaxBatch = 1
@@ -331,7 +376,7 @@ func (m *Manifest) Validate() error {
 	v.requiredString("denoiser.input_timestep", dn.InputTimestep)
 	v.requiredString("denoiser.input_lq", dn.InputLQ)
 	v.requiredString("denoiser.output", dn.Output)
-	if dn.TimestepType != "int64" && dn.TimestepType != "float32" {
+	if dn.TimestepType != TimestepInt64 && dn.TimestepType != TimestepFloat32 {
 		v.add("denoiser.timestep_type", "must be \"int64\" or \"float32\", got %q", dn.TimestepType)
 	}
 	yDeclared := dn.InputY != "" || (m.defined != nil && m.defined["denoiser.input_y"])
@@ -462,9 +507,10 @@ func (v *validator) chain(latent bool) {
 
 // GraphSpec is one graph of a pack with the names the engine feeds and reads, in the engine's order.
 type GraphSpec struct {
-	Role    string   // RoleDenoiser, RoleEncoder, RoleDecoder or RoleChain
+	Role    Role     // RoleDenoiser, RoleEncoder, RoleDecoder or RoleChain
 	File    string   // path inside the pack
 	Inputs  []string // denoiser: x_t, timestep, lq[, y]; codecs: input; chain: x_t, lq, y, noise, coef
+	Feeds   []Feed   // what the engine feeds to Inputs[k]
 	Outputs []string
 }
 
@@ -472,26 +518,29 @@ type GraphSpec struct {
 // graph when the pack has one.
 func (m *Manifest) Graphs() []GraphSpec {
 	dn := m.Denoiser
-	in := []string{dn.InputXT, dn.InputTimestep, dn.InputLQ}
+	in, feeds := []string{dn.InputXT, dn.InputTimestep, dn.InputLQ}, []Feed{FeedXT, FeedTimestep, FeedLQ}
 	if dn.InputY != "" {
-		in = append(in, dn.InputY)
+		in, feeds = append(in, dn.InputY), append(feeds, FeedY)
 	}
-	gs := []GraphSpec{{Role: RoleDenoiser, File: dn.File, Inputs: in, Outputs: []string{dn.Output}}}
+	gs := []GraphSpec{{Role: RoleDenoiser, File: dn.File, Inputs: in, Feeds: feeds, Outputs: []string{dn.Output}}}
+	codec := []Feed{FeedCodec}
 	if m.Encoder != nil {
-		gs = append(gs, GraphSpec{Role: RoleEncoder, File: m.Encoder.File, Inputs: []string{m.Encoder.Input}, Outputs: []string{m.Encoder.Output}})
+		gs = append(gs, GraphSpec{Role: RoleEncoder, File: m.Encoder.File, Inputs: []string{m.Encoder.Input}, Feeds: codec,
+			Outputs: []string{m.Encoder.Output}})
 	}
 	if m.Decoder != nil {
-		gs = append(gs, GraphSpec{Role: RoleDecoder, File: m.Decoder.File, Inputs: []string{m.Decoder.Input}, Outputs: []string{m.Decoder.Output}})
+		gs = append(gs, GraphSpec{Role: RoleDecoder, File: m.Decoder.File, Inputs: []string{m.Decoder.Input}, Feeds: codec,
+			Outputs: []string{m.Decoder.Output}})
 	}
 	if c := m.Chain; c != nil {
 		gs = append(gs, GraphSpec{Role: RoleChain, File: c.File, Inputs: []string{c.InputXT, c.InputLQ, c.InputY, c.InputNoise, c.InputCoef},
-			Outputs: []string{c.Output}})
+			Feeds: []Feed{FeedXT, FeedLQ, FeedY, FeedNoise, FeedCoef}, Outputs: []string{c.Output}})
 	}
 	return gs
 }
 
 // Graph returns the spec of one role.
-func (m *Manifest) Graph(role string) (GraphSpec, bool) {
+func (m *Manifest) Graph(role Role) (GraphSpec, bool) {
 	for _, g := range m.Graphs() {
 		if g.Role == role {
 			return g, true
@@ -503,11 +552,11 @@ func (m *Manifest) Graph(role string) (GraphSpec, bool) {
 // CheckGraph compares the names a graph really has (for example from core/ort.Inspect) with the names the
 // manifest declares for role. Every declared name must exist, and every graph input must be declared (the
 // engine can feed nothing else). Errors name the manifest key and are joined.
-func (m *Manifest) CheckGraph(role string, inputs, outputs []string) error {
+func (m *Manifest) CheckGraph(role Role, inputs, outputs []string) error {
 	v := &validator{m: m}
 	g, ok := m.Graph(role)
 	if !ok {
-		v.add(role, "no such graph in this pack")
+		v.add(string(role), "no such graph in this pack")
 		return errors.Join(v.errs...)
 	}
 	var inKeys, outKeys []string
@@ -519,8 +568,8 @@ func (m *Manifest) CheckGraph(role string, inputs, outputs []string) error {
 		inKeys = []string{"chain.input_xt", "chain.input_lq", "chain.input_y", "chain.input_noise", "chain.input_coef"}
 		outKeys = []string{"chain.output"}
 	default:
-		inKeys = []string{role + ".input"}
-		outKeys = []string{role + ".output"}
+		inKeys = []string{string(role) + ".input"}
+		outKeys = []string{string(role) + ".output"}
 	}
 	for i, name := range g.Inputs {
 		if !slices.Contains(inputs, name) {
@@ -529,7 +578,7 @@ func (m *Manifest) CheckGraph(role string, inputs, outputs []string) error {
 	}
 	for _, name := range inputs {
 		if !slices.Contains(g.Inputs, name) {
-			v.add(role, "graph %s input %q is not declared in the manifest (the engine cannot feed it)", g.File, name)
+			v.add(string(role), "graph %s input %q is not declared in the manifest (the engine cannot feed it)", g.File, name)
 		}
 	}
 	for i, name := range g.Outputs {

@@ -158,7 +158,7 @@ func TestLoadDirTestPacks(t *testing.T) {
 				t.Fatalf("got %d graphs, want %d", len(gs), tc.graphs)
 			}
 			for _, g := range gs {
-				data, err := p.ReadGraph(g.Role)
+				data, err := p.ReadGraph(string(g.Role))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -187,7 +187,7 @@ func TestLoadFSMapFS(t *testing.T) {
 	if p.Dir != "" || p.Tiling.Tile != 64 || p.Denoiser.InputY != "y" || p.IsLatent() {
 		t.Fatalf("unexpected pack %+v", p.Manifest)
 	}
-	if _, err := p.ReadGraph(RoleEncoder); err == nil {
+	if _, err := p.ReadGraph(string(RoleEncoder)); err == nil {
 		t.Fatal("ReadGraph(encoder) on a pixel pack: want an error")
 	}
 	if _, err := p.ReadGraph("../model.toml"); err == nil {
@@ -209,7 +209,7 @@ func TestLoadFSMapFS(t *testing.T) {
 	if !p.IsLatent() || p.Latent.Factor != 4 || p.Encoder.Input != "image" || p.Decoder.Output != "image" {
 		t.Fatalf("unexpected latent pack %+v", p.Manifest)
 	}
-	if _, err := p.ReadGraph(RoleDecoder); err != nil {
+	if _, err := p.ReadGraph(string(RoleDecoder)); err != nil {
 		t.Fatal(err)
 	}
 	// defaults of [tiling]
@@ -257,7 +257,7 @@ func TestLoadFSEmbed(t *testing.T) {
 	if p.Name != "embedded-x2" || p.Scale != 2 {
 		t.Fatalf("unexpected %+v", p.Manifest)
 	}
-	data, err := p.ReadGraph(RoleDenoiser)
+	data, err := p.ReadGraph(string(RoleDenoiser))
 	if err != nil || len(data) == 0 {
 		t.Fatalf("ReadGraph: %v (%d bytes)", err, len(data))
 	}

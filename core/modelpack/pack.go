@@ -89,7 +89,7 @@ func (p *Pack) Validate() error {
 		if g.File == "" || !validPackPath(g.File) {
 			continue // reported by Manifest.Validate
 		}
-		key := g.Role + ".file"
+		key := string(g.Role) + ".file"
 		st, err := fs.Stat(p.FS, g.File)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -103,13 +103,13 @@ func (p *Pack) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ReadGraph returns the bytes of a graph. name is a role (RoleDenoiser, RoleEncoder, RoleDecoder) or a path
+// ReadGraph returns the bytes of a graph. name is a role (string(RoleDenoiser), …) or a path
 // inside the pack (such as p.Denoiser.File).
 func (p *Pack) ReadGraph(name string) ([]byte, error) {
 	file := name
-	if g, ok := p.Graph(name); ok {
+	if g, ok := p.Graph(Role(name)); ok {
 		file = g.File
-	} else if name == RoleEncoder || name == RoleDecoder || name == RoleChain {
+	} else if r := Role(name); r == RoleEncoder || r == RoleDecoder || r == RoleChain {
 		return nil, fmt.Errorf("modelpack: read graph %s: pack %s has no %s (space %q)", name, p.Name, name, p.Space)
 	}
 	if !validPackPath(file) {

@@ -27,5 +27,7 @@
 //	}
 //	// x now holds the sample (== x0hat of step 0).
 //
-// Sample wraps exactly this loop.
+// Sample wraps exactly this loop for one tile; SampleBatch is the same loop
+// for a batch of tiles and a [Denoiser] (the engine's per-step path), with
+// the element-wise work split over goroutines.
 package sampler

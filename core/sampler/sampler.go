@@ -137,21 +137,24 @@ func clamp(v []float32) {
 
 // DenoiseFunc predicts x̂0 for step i from the scaled input xin, writing it
 // into x0hat (both of the tile's length). An error (e.g. ctx.Err()) stops Sample.
+// A DenoiseFunc is a [Denoiser].
 type DenoiseFunc func(i int, xin, x0hat []float32) error
+
+// Denoise calls f.
+func (f DenoiseFunc) Denoise(i int, xin, x0hat []float32) error { return f(i, xin, x0hat) }
 
 // Sample runs the whole reverse process for one tile: x = Prior(y), then for
 // each of Timesteps: ScaleInput, denoise, Step. xin and x0hat are caller-owned
-// scratch slices of length r.Len(); on success x holds the sample. It
-// allocates nothing itself.
+// scratch slices of length r.Len(); on success x holds the sample. It is
+// [Sampler.SampleBatch] on a batch of one tile; a denoiser error comes back
+// as "sampler: step i: <err>".
 func (s *Sampler) Sample(x, y, xin, x0hat []float32, r Region, denoise DenoiseFunc) error {
 	r.check("xin", len(xin))
-	s.Prior(x, y, r)
-	for i := s.Sched.T() - 1; i >= 0; i-- {
-		s.ScaleInput(xin, x, i)
+	b := Batch{Regions: []Region{r}, X: x, Y: y, XIn: xin, X0Hat: x0hat}
+	return s.SampleBatch(b, DenoiseFunc(func(i int, xin, x0hat []float32) error {
 		if err := denoise(i, xin, x0hat); err != nil {
 			return fmt.Errorf("sampler: step %d: %w", i, err)
 		}
-		s.Step(i, x, x0hat, y, r)
-	}
-	return nil
+		return nil
+	}), nil)
 }

@@ -34,6 +34,11 @@
 //	}
 //	err = b.Close()                  // flushes the last rows
 //
+// [Plan.ExtractMargin] extracts a tile with extra context on every side (the
+// LR pixels a cubic upsampling of the tile reads). A [Range] of consecutive
+// tiles ([Plan.Split]) lets separate calls or machines sample parts of a
+// plan; their HR tiles are blended in plan order.
+//
 // Tiles may be computed concurrently and in batches, but they must reach
 // [Blender.Add] in plan order (row-major); a caller that computes out of order
 // reorders before Add.
