@@ -25,6 +25,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/pipeline"
 
 	"github.com/resshift/resshift/internal/testimg"
 )
@@ -166,7 +167,7 @@ func refUpscalePNG(t testing.TB, data []byte, seed uint64) []byte {
 	e := reference(t)
 	opt := e.Options()
 	opt.Seed = seed
-	out, _, err := e.UpscaleBytes(context.Background(), data, opt, imageio.EncodeOptions{Format: "png"})
+	out, _, err := pipeline.UpscaleBytes(context.Background(), e, data, opt, imageio.EncodeOptions{Format: "png"})
 	if err != nil {
 		t.Fatalf("core.UpscaleBytes: %v", err)
 	}
