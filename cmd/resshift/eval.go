@@ -63,7 +63,7 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 type evalScore struct {
 	PSNR       jsonFloat `json:"psnr_y"`
 	SSIM       jsonFloat `json:"ssim_y"`
-	Seconds    float64   `json:"seconds,omitempty"`     // engine methods: UpscaleImage wall time
+	Seconds    float64   `json:"seconds,omitempty"`     // engine methods: pipeline.UpscaleImage wall time
 	ORTSeconds float64   `json:"ort_seconds,omitempty"` // engine methods: time inside ONNX Runtime
 }
 

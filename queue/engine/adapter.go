@@ -29,8 +29,8 @@ func New(eng *core.Engine, opt core.Options) (*Upscaler, error) {
 	return &Upscaler{eng: eng, opt: opt}, nil
 }
 
-// Upscale decodes in, upscales it and encodes it with the job's options over
-// the engine's encoder defaults. Errors the engine classes as invalid input
+// Upscale decodes in, upscales it and encodes it (pipeline.UpscaleBytes)
+// with the job's options over the engine's encoder defaults. Errors the engine classes as invalid input
 // (core.ErrInvalidInput: unreadable, unsupported or too large images, bad
 // encoder options) match queue.ErrBadInput.
 func (u *Upscaler) Upscale(ctx context.Context, in []byte, o queue.Options) ([]byte, string, error) {
