@@ -11,8 +11,8 @@
 //
 // The work is done by an [Upscaler]: a *core.Engine in process through
 // [Engine], or the resshift plugin process through [Plugin] (a
-// *plugin.Host), so the same pipeline code runs either way. The model is chosen where the Upscaler is made:
-// core.Config.Model for an engine, the plugin's config `model` key or
+// *plugin.Host), so the same pipeline code runs either way. The model is
+// chosen where the Upscaler is made: core.Config.Model for an engine, the plugin's config `model` key or
 // RESSHIFT_MODEL (plugin.HostConfig.Env) for a Host; both take the name or
 // alias of an embedded pack ("clean") or a pack directory.
 package vipsstage
