@@ -169,11 +169,23 @@ test-pure:
 
 ## test: everything (Go with real ONNX Runtime and libvips, C and Python hosts, the training tests; pydeps installs
 ## Debian's torch/numpy/Pillow/onnx when missing, so CI runs them too).
-test: deps pytestdeps pydeps
+test: deps pytestdeps pydeps test-engine-only
+	$(GO) vet ./...
 	RESSHIFT_ORT_LIB=$(ROOT)/$(ORT_LIB) $(GO) test -timeout 30m -ldflags '$(LDFLAGS)' ./...
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory test-dist
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m unittest discover -s training -t . -p 'test_*.py'
+
+## test-engine-only: the engine without codecs (docs/CONTRACTS.md): the test binary of package core must not link
+## libvips (checked with ldd), and it runs.
+.PHONY: test-engine-only
+test-engine-only: deps
+	@mkdir -p $(BUILD)
+	$(GO) test -c -ldflags '$(LDFLAGS)' -o $(BUILD)/core-engine.test ./core
+	@libs=$$(ldd $(BUILD)/core-engine.test) || { echo "ldd $(BUILD)/core-engine.test failed: $$libs"; exit 1; }; \
+	if grep -E 'lib(vips|gobject|glib)' <<< "$$libs"; then echo "$(BUILD)/core-engine.test links libvips (above)"; exit 1; fi; \
+	echo "$(BUILD)/core-engine.test links no libvips"
+	cd core && RESSHIFT_ORT_LIB=$(ROOT)/$(ORT_LIB) $(ROOT)/$(BUILD)/core-engine.test -test.timeout 10m
 
 ## fuzz-smoke: each Go fuzz target briefly (docs/fuzzing.md). Go fuzzes one target per package per run; the
 ## budget is an exec count, not -fuzztime Ns, whose deadline races the workers in Go 1.26 (golang/go#75804).

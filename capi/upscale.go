@@ -15,6 +15,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/pipeline"
 	"github.com/resshift/resshift/core/tile"
 	"github.com/resshift/resshift/vocab"
 )
@@ -38,7 +39,7 @@ func cTiling(t, overlap, batch C.int32_t) tile.Settings {
 // configured defaults, and the call's time budget (0 = none). It records
 // the error and returns false on bad values.
 func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, imageio.EncodeOptions, time.Duration, bool) {
-	opt, enc := eng.Options(), eng.EncodeOptions()
+	opt, enc := eng.Options(), pipeline.EncodeOptions(eng)
 	var o C.resshift_options
 	C.resshift_options_init(&o)
 	if p != nil && !c.readSized(unsafe.Pointer(&o), unsafe.Pointer(p), unsafe.Sizeof(o), "options", "resshift_options_init") {
@@ -152,7 +153,7 @@ func rsgo_output_size(h C.uintptr_t, w, hh, ch, bits C.int32_t, outW, outH *C.in
 	if !ok {
 		return c.code
 	}
-	l, ok := c.checkLayout(eng.Scale(), eng.Limits(), int(w), int(hh), 0, int(ch), int(bits), false)
+	l, ok := c.checkLayout(eng.Scale(), pipeline.Limits(eng), int(w), int(hh), 0, int(ch), int(bits), false)
 	if !ok {
 		return c.code
 	}
@@ -189,7 +190,7 @@ func rsgo_upscale(h C.uintptr_t, px unsafe.Pointer, w, hh C.int32_t, stride C.si
 	case into != 0 && dst == nil:
 		return c.fail(stInvalid, "dst is NULL")
 	}
-	l, ok := c.checkLayout(eng.Scale(), eng.Limits(), int(w), int(hh), uintptr(stride), int(ch), int(bits), true)
+	l, ok := c.checkLayout(eng.Scale(), pipeline.Limits(eng), int(w), int(hh), uintptr(stride), int(ch), int(bits), true)
 	if !ok {
 		return c.code
 	}
@@ -230,7 +231,7 @@ func rsgo_upscale(h C.uintptr_t, px unsafe.Pointer, w, hh C.int32_t, stride C.si
 
 	ctx, cancel := budget(timeout)
 	defer cancel()
-	res, _, err := eng.UpscaleImage(ctx, toImage(px, l), opt)
+	res, _, err := pipeline.UpscaleImage(ctx, eng, toImage(px, l), opt)
 	if c.timedOut(ctx, timeout) {
 		return c.code
 	}
@@ -273,7 +274,7 @@ func rsgo_upscale_encoded(h C.uintptr_t, data unsafe.Pointer, size C.size_t, o *
 	}
 	ctx, cancel := budget(timeout)
 	defer cancel()
-	b, _, err := eng.UpscaleBytes(ctx, unsafe.Slice((*byte)(data), int(size)), opt, enc)
+	b, _, err := pipeline.UpscaleBytes(ctx, eng, unsafe.Slice((*byte)(data), int(size)), opt, enc)
 	if c.timedOut(ctx, timeout) {
 		return c.code
 	}

@@ -9,10 +9,10 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/core/sampler"
 	"github.com/resshift/resshift/core/tile"
+	"github.com/resshift/resshift/internal/boundedfile"
 	"github.com/resshift/resshift/vocab"
 )
 
@@ -92,8 +92,8 @@ const MaxConfigBytes = 1 << 20
 func LoadConfig(path string) (Config, error) {
 	cfg := DefaultConfig()
 	if path != "" {
-		// Bounded, and never blocking on a FIFO (imageio.ReadFileLimit).
-		data, err := imageio.ReadFileLimit(path, MaxConfigBytes)
+		// Bounded, and never blocking on a FIFO (internal/boundedfile).
+		data, err := boundedfile.ReadLimit(path, MaxConfigBytes)
 		if err != nil {
 			return cfg, fmt.Errorf("config: %w", err)
 		}

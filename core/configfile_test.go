@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/vocab"
 )
 
 // TestLoadConfigFileBounds: a config path that is a FIFO (nobody writing:
@@ -32,10 +32,10 @@ func TestLoadConfigFileBounds(t *testing.T) {
 		kind error
 		msg  string
 	}{
-		{fifo, imageio.ErrInvalid, "not a regular file (a named pipe (FIFO))"},
-		{"/dev/zero", imageio.ErrTooLarge, "too large"},
-		{big, imageio.ErrTooLarge, "too large"},
-		{dir, imageio.ErrInvalid, "a directory"},
+		{fifo, vocab.ErrInvalidInput, "not a regular file (a named pipe (FIFO))"},
+		{"/dev/zero", vocab.ErrTooLarge, "too large"},
+		{big, vocab.ErrTooLarge, "too large"},
+		{dir, vocab.ErrInvalidInput, "a directory"},
 	}
 	for _, tc := range cases {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {

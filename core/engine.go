@@ -1,6 +1,11 @@
 // Package core is the resshift engine: it loads a model pack into ONNX Runtime
 // sessions and upscales images with the ResShift sampler, tile by tile.
 //
+// The engine works on planar float pixel buffers (Engine.UpscaleRGB) and
+// links no codec: decoding and encoding (core/imageio, libvips) happen at
+// the edge, in core/pipeline (decode → engine → encode), so an engine-only
+// binary runs where libvips is absent.
+//
 // An Engine is safe for concurrent use by many goroutines; each Upscale call
 // owns its buffers, and the number of concurrent ONNX Runtime runs is bounded by
 // runtime.concurrency.

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/metric"
+	"github.com/resshift/resshift/internal/testimg"
 )
 
 var fp16Pack = filepath.Join("..", "models", "resshift-lite-x4-fp16")
@@ -52,11 +52,11 @@ func meanPSNRY(t *testing.T, e *Engine, set string) float64 {
 	}
 	var sum float64
 	for _, f := range files {
-		lr, err := imageio.DecodeFile(f, imageio.Limits{})
+		lr, err := testimg.ReadPNG(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		hr, err := imageio.DecodeFile(filepath.Join(set, "HR", filepath.Base(f)), imageio.Limits{})
+		hr, err := testimg.ReadPNG(filepath.Join(set, "HR", filepath.Base(f)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func meanPSNRY(t *testing.T, e *Engine, set string) float64 {
 		W, H := 4*lr.Width, 4*lr.Height
 		ref := hr
 		if hr.Width != W || hr.Height != H { // mod-crop the HR image like eval
-			ref = &imageio.Image{Width: W, Height: H, RGB: make([]float32, 3*W*H), Gray: hr.Gray}
+			ref = &testimg.Planar{Width: W, Height: H, RGB: make([]float32, 3*W*H), Gray: hr.Gray}
 			for c := 0; c < 3; c++ {
 				for y := 0; y < H; y++ {
 					copy(ref.RGB[c*W*H+y*W:c*W*H+(y+1)*W], hr.RGB[c*hr.Width*hr.Height+y*hr.Width:])

@@ -26,9 +26,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/metric"
 	"github.com/resshift/resshift/core/ort"
+	"github.com/resshift/resshift/internal/testimg"
 )
 
 func gpuProvider() string {
@@ -74,8 +74,8 @@ func cpuEngine(t testing.TB, model string) *Engine {
 // evalImage is one LR input with its HR reference (nil HR for synthetic inputs).
 type evalImage struct {
 	name string
-	lr   *imageio.Image
-	hr   *imageio.Image
+	lr   *testimg.Planar
+	hr   *testimg.Planar
 }
 
 // evalSet loads RESSHIFT_GPU_DATA/<set>/{LR_x4,HR}, or two synthetic images when the variable is unset.
@@ -87,7 +87,7 @@ func evalSet(t testing.TB, set string) []evalImage {
 		var out []evalImage
 		for i, sz := range [][2]int{{128, 96}, {200, 152}} {
 			out = append(out, evalImage{name: fmt.Sprintf("synthetic-%d", i),
-				lr: &imageio.Image{Width: sz[0], Height: sz[1], RGB: smooth(sz[0], sz[1], uint64(40+i)), Depth: 8}})
+				lr: &testimg.Planar{Width: sz[0], Height: sz[1], RGB: smooth(sz[0], sz[1], uint64(40+i))}})
 		}
 		return out
 	}
@@ -98,7 +98,7 @@ func evalSet(t testing.TB, set string) []evalImage {
 	sort.Strings(files)
 	var out []evalImage
 	for _, f := range files {
-		lr, err := imageio.DecodeFile(f, imageio.Limits{})
+		lr, err := testimg.ReadPNG(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func evalSet(t testing.TB, set string) []evalImage {
 				hrName = m[0]
 			}
 		}
-		hr, err := imageio.DecodeFile(hrName, imageio.Limits{})
+		hr, err := testimg.ReadPNG(hrName)
 		if err != nil {
 			t.Fatalf("HR of %s: %v", f, err)
 		}

@@ -29,7 +29,7 @@ type Options struct {
 type Progress = vocab.Progress
 
 // Stats are timings of one Upscale call (the shared vocabulary's); Total
-// includes decode and encode when the engine did them (UpscaleBytes).
+// includes decode and encode when core/pipeline did them (pipeline.UpscaleBytes).
 type Stats = vocab.Stats
 
 // Options returns the configured defaults: sampler and seed from the config,

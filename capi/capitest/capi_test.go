@@ -25,6 +25,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/pipeline"
 
 	"github.com/resshift/resshift/internal/testimg"
 )
@@ -160,15 +161,15 @@ func reference(t testing.TB) *core.Engine {
 	return refEng
 }
 
-// refUpscalePNG upscales an encoded image with core.UpscaleBytes (PNG out).
+// refUpscalePNG upscales an encoded image with pipeline.UpscaleBytes (PNG out).
 func refUpscalePNG(t testing.TB, data []byte, seed uint64) []byte {
 	t.Helper()
 	e := reference(t)
 	opt := e.Options()
 	opt.Seed = seed
-	out, _, err := e.UpscaleBytes(context.Background(), data, opt, imageio.EncodeOptions{Format: "png"})
+	out, _, err := pipeline.UpscaleBytes(context.Background(), e, data, opt, imageio.EncodeOptions{Format: "png"})
 	if err != nil {
-		t.Fatalf("core.UpscaleBytes: %v", err)
+		t.Fatalf("pipeline.UpscaleBytes: %v", err)
 	}
 	return out
 }
@@ -529,7 +530,7 @@ func TestCExampleMatchesGo(t *testing.T) {
 	})
 }
 
-// resshift_upscale on raw pixels of every layout equals core.UpscaleBytes on
+// resshift_upscale on raw pixels of every layout equals pipeline.UpscaleBytes on
 // the same pixels as PNG (decoded and encoded by libvips in core/imageio),
 // and resshift_upscale_into with odd strides agrees (checked in test_capi).
 func TestCRawPixelsMatchGo(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/pipeline"
 )
 
 const benchUsage = `Usage: resshift bench [--size 256] [--runs 3] [--warmup 1] [--input FILE] [--per-step | --paired] [--json] [engine flags]
@@ -149,7 +150,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	var img *imageio.Image
 	name := fmt.Sprintf("synthetic %d×%d", *size, *size)
 	if *input != "" {
-		if img, err = imageio.DecodeFile(*input, eng.Limits()); err != nil {
+		if img, err = imageio.DecodeFile(*input, pipeline.Limits(eng)); err != nil {
 			return err
 		}
 		name = *input
@@ -166,7 +167,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	s := eng.Scale()
-	if err := eng.Limits().CheckOutput(img.Width*s, img.Height*s); err != nil {
+	if err := pipeline.Limits(eng).CheckOutput(img.Width*s, img.Height*s); err != nil {
 		return fmt.Errorf("%d×%d input: %w (limits.max_output_pixels)", img.Width, img.Height, err)
 	}
 	reps := make([]*benchReport, len(engines))
@@ -197,7 +198,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			o := opt
 			o.Progress = func(p core.Progress) error { prog.update(p); return nil }
 			start := time.Now()
-			_, st, err := engines[k].UpscaleImage(ctx, img, o)
+			_, st, err := pipeline.UpscaleImage(ctx, engines[k], img, o)
 			total := time.Since(start)
 			prog.clear()
 			if err != nil {

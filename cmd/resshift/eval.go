@@ -16,6 +16,7 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/metric"
+	"github.com/resshift/resshift/core/pipeline"
 	"github.com/resshift/resshift/core/resample"
 )
 
@@ -62,7 +63,7 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 type evalScore struct {
 	PSNR       jsonFloat `json:"psnr_y"`
 	SSIM       jsonFloat `json:"ssim_y"`
-	Seconds    float64   `json:"seconds,omitempty"`     // engine methods: UpscaleImage wall time
+	Seconds    float64   `json:"seconds,omitempty"`     // engine methods: pipeline.UpscaleImage wall time
 	ORTSeconds float64   `json:"ort_seconds,omitempty"` // engine methods: time inside ONNX Runtime
 }
 
@@ -182,7 +183,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		in := eng.Info()
 		rep.Model, rep.ModelVersion, rep.Provider, rep.ORTVersion = in.Model, in.Version, in.Provider, in.ORTVersion
 		rep.Seed, rep.Tile, rep.Overlap, rep.Batch = opt.Seed, opt.Tile, opt.Overlap, opt.Batch
-		lim = eng.Limits()
+		lim = pipeline.Limits(eng)
 		for _, k := range kinds {
 			rep.Methods = append(rep.Methods, methodPrefix+k)
 		}
@@ -346,7 +347,7 @@ func evalOne(ctx context.Context, im *evalImage, p evalPair, scale int, lim imag
 		o := opt
 		o.Sampler = k
 		t0 := time.Now()
-		out, st, err := eng.UpscaleImage(ctx, lr, o)
+		out, st, err := pipeline.UpscaleImage(ctx, eng, lr, o)
 		if err != nil {
 			return fmt.Errorf("%s%s: %w", methodPrefix, k, err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/pipeline"
 )
 
 const upscaleUsage = `Usage: resshift upscale [flags] INPUT...
@@ -142,7 +143,7 @@ func runUpscale(ctx context.Context, e *env, args []string) error {
 	if u.scale, err = uf.outputScale(eng); err != nil {
 		return err
 	}
-	u.enc = eng.EncodeOptions()
+	u.enc = pipeline.EncodeOptions(eng)
 	u.formatSet = u.enc.Format != ""
 	if u.outDir != "" {
 		if err := os.MkdirAll(u.outDir, 0o755); err != nil {
@@ -421,7 +422,7 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) (err error) {
 		format = outputFormatOf(img.Format)
 	}
 	s := u.eng.Scale()
-	if err := u.eng.Limits().CheckOutput(img.Width*s, img.Height*s); err != nil {
+	if err := pipeline.Limits(u.eng).CheckOutput(img.Width*s, img.Height*s); err != nil {
 		return fmt.Errorf("%d×%d input: %w (limits.max_output_pixels)", img.Width, img.Height, err)
 	}
 	// The format's size limit and a writable output folder, before the model run
@@ -443,7 +444,7 @@ func (u *upscaler) one(ctx context.Context, src string, i, n int) (err error) {
 			return nil
 		}
 	}
-	out, st, err := u.eng.UpscaleImageTo(ctx, img, u.scale, opt)
+	out, st, err := pipeline.UpscaleImageTo(ctx, u.eng, img, u.scale, opt)
 	if err != nil {
 		return u.timedOut(ctx, err)
 	}

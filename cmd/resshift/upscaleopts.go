@@ -14,6 +14,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/pipeline"
 )
 
 // stdioName as an input reads stdin; as -o it writes stdout.
@@ -126,7 +127,7 @@ func (u *upscaler) forEach(ctx context.Context, srcs []string, do func(i int, sr
 
 // decode reads src, or stdin for "-" (bounded by limits.max_file_bytes).
 func (u *upscaler) decode(src string) (*imageio.Image, error) {
-	lim := u.eng.Limits()
+	lim := pipeline.Limits(u.eng)
 	if src != stdioName {
 		return imageio.DecodeFile(src, lim)
 	}

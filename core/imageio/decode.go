@@ -109,7 +109,7 @@ func DecodeFile(path string, lim Limits) (*Image, error) {
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fileError(op, path, err)
+		return nil, fileError(op, err)
 	}
 	if err := lim.checkBytes(op, int64(len(data))); err != nil {
 		return nil, withPath(err, path)

@@ -2,11 +2,10 @@ package imageio
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"syscall"
+
+	"github.com/resshift/resshift/internal/boundedfile"
 )
 
 // OpenRegular opens path for reading and returns the file with its Stat
@@ -16,30 +15,12 @@ import (
 // the type is checked on the opened descriptor, so nothing can be swapped in
 // between check and open. The caller closes the file.
 func OpenRegular(path string) (*os.File, fs.FileInfo, error) {
-	return openFile("open", path, false)
-}
-
-// openFile is OpenRegular; charDev also accepts character devices.
-func openFile(op, path string, charDev bool) (*os.File, fs.FileInfo, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, nil, fileError(op, path, err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, fileError(op, path, err)
-	}
-	m := st.Mode()
-	if !m.IsRegular() && !(charDev && m&fs.ModeCharDevice != 0) {
-		f.Close()
-		return nil, nil, errorf(op, ErrInvalid, "%s: not a regular file (%s)", path, fileKind(m))
-	}
-	return f, st, nil
+	return openRegular("open", path)
 }
 
 func openRegular(op, path string) (*os.File, fs.FileInfo, error) {
-	return openFile(op, path, false)
+	f, st, err := boundedfile.Open(op, path, false)
+	return f, st, fromBounded(err)
 }
 
 // ReadFileLimit reads the file at path, refusing with an ErrTooLarge error
@@ -48,48 +29,25 @@ func openRegular(op, path string) (*os.File, fs.FileInfo, error) {
 // or a character device that never ends (/dev/zero) fails fast too. FIFOs,
 // sockets, block devices and folders are refused (ErrInvalid) without
 // blocking, as in OpenRegular. Meant for small files such as configs.
+// It is internal/boundedfile.ReadLimit with this package's *Error.
 func ReadFileLimit(path string, max int64) ([]byte, error) {
-	f, st, err := openFile("read file", path, true)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if st.Size() > max {
-		return nil, errorf("read file", ErrTooLarge, "%s: too large: %d bytes, limit %d", path, st.Size(), max)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, fileError("read file", path, err)
-	}
-	if int64(len(data)) > max {
-		return nil, errorf("read file", ErrTooLarge, "%s: too large: more than %d bytes", path, max)
-	}
-	return data, nil
+	data, err := boundedfile.ReadLimit(path, max)
+	return data, fromBounded(err)
 }
 
 // fileKind names a non-regular file type for error messages.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	}
-	return fmt.Sprintf("mode %v", m.Type())
-}
+func fileKind(m fs.FileMode) string { return boundedfile.KindName(m) }
 
 // fileError wraps an os error: missing files and permission problems are
 // ErrInvalid (bad argument), other I/O failures ErrInternal.
-func fileError(op, path string, err error) error {
-	kind := ErrInternal
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-		kind = ErrInvalid
+func fileError(op string, err error) error { return fromBounded(boundedfile.FileError(op, err)) }
+
+// fromBounded turns an internal/boundedfile error into this package's
+// *Error with the same op, kind, message and cause ("imageio: <op>: …").
+func fromBounded(err error) error {
+	var be *boundedfile.Error
+	if errors.As(err, &be) {
+		return &Error{Op: be.Op, Kind: be.Kind, Msg: be.Msg, Err: be.Err}
 	}
-	return &Error{Op: op, Kind: kind, Msg: "read file", Err: err}
+	return err
 }

@@ -116,7 +116,7 @@ func upscaler(cfgPath, pluginPath string, log *slog.Logger) (vipsstage.Upscaler,
 	if err != nil {
 		return nil, nil, err
 	}
-	return eng, func() { eng.Close() }, nil
+	return vipsstage.Engine(eng), func() { eng.Close() }, nil
 }
 
 func export(ref *vips.ImageRef, ext string, quality int) ([]byte, error) {

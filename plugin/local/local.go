@@ -12,6 +12,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/pipeline"
 	"github.com/resshift/resshift/plugin"
 	"github.com/resshift/resshift/vocab"
 )
@@ -40,7 +41,7 @@ func effective(v, def int64) int64 {
 
 // Info describes the engine: model, configured defaults and limits.
 func (u *Upscaler) Info(context.Context) (plugin.Info, error) {
-	ci, d, enc, lim := u.e.Info(), u.e.Options(), u.e.EncodeOptions(), u.e.Limits()
+	ci, d, enc, lim := u.e.Info(), u.e.Options(), pipeline.EncodeOptions(u.e), pipeline.Limits(u.e)
 	seed, overlap := d.Seed, d.Overlap
 	return plugin.Info{
 		Model: ci.Model, Version: ci.Version, Description: ci.Description, License: ci.License,
@@ -66,7 +67,7 @@ func (u *Upscaler) settings(req plugin.Request) (core.Options, imageio.EncodeOpt
 	}
 	opt = opt.With(o.Tiling())
 	opt.Progress = req.Progress // one vocab.Progress on both sides
-	enc := u.e.EncodeOptions()
+	enc := pipeline.EncodeOptions(u.e)
 	if o.Format != "" {
 		enc.Format = o.Format
 	}
@@ -75,7 +76,7 @@ func (u *Upscaler) settings(req plugin.Request) (core.Options, imageio.EncodeOpt
 	}
 	enc.Lossless = enc.Lossless || o.Lossless
 	enc.Strip = enc.Strip || o.StripMetadata
-	lim := u.e.Limits()
+	lim := pipeline.Limits(u.e)
 	if o.MaxInputPixels > 0 {
 		if cur := effective(lim.MaxPixels, imageio.DefaultMaxPixels); cur == 0 || o.MaxInputPixels < cur {
 			lim.MaxPixels = o.MaxInputPixels
@@ -106,7 +107,7 @@ func (u *Upscaler) Upscale(ctx context.Context, req plugin.Request) (plugin.Resp
 	if err := enc.CheckSize(img, img.Width*u.e.Scale(), img.Height*u.e.Scale()); err != nil {
 		return plugin.Response{}, classify(ctx, err)
 	}
-	out, st, err := u.e.UpscaleImage(ctx, img, opt)
+	out, st, err := pipeline.UpscaleImage(ctx, u.e, img, opt)
 	if err != nil {
 		return plugin.Response{}, classify(ctx, err)
 	}

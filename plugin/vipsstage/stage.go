@@ -9,10 +9,10 @@
 // EXIF is not carried to the result (see imageio.ToRef); ICC, XMP, IPTC and
 // the resolution are.
 //
-// The work is done by an [Upscaler]: a *core.Engine in process, or the
-// resshift plugin process through [Plugin] (a *plugin.Host), so the same
-// pipeline code runs either way. The model is chosen where the Upscaler is made:
-// core.Config.Model for an engine, the plugin's config `model` key or
+// The work is done by an [Upscaler]: a *core.Engine in process through
+// [Engine], or the resshift plugin process through [Plugin] (a
+// *plugin.Host), so the same pipeline code runs either way. The model is
+// chosen where the Upscaler is made: core.Config.Model for an engine, the plugin's config `model` key or
 // RESSHIFT_MODEL (plugin.HostConfig.Env) for a Host; both take the name or
 // alias of an embedded pack ("clean") or a pack directory.
 package vipsstage
@@ -25,20 +25,31 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/core/pipeline"
 	"github.com/resshift/resshift/plugin"
 	"github.com/resshift/resshift/vocab"
 )
 
-// Upscaler does the stage's work. *core.Engine satisfies it; [Plugin]
+// Upscaler does the stage's work. [Engine] adapts a *core.Engine; [Plugin]
 // adapts a plugin.Upscaler. Implementations are safe for concurrent use.
 type Upscaler interface {
-	// UpscaleImage upscales a decoded image (see core.Engine.UpscaleImage).
+	// UpscaleImage upscales a decoded image (see pipeline.UpscaleImage).
 	UpscaleImage(ctx context.Context, img *imageio.Image, opt core.Options) (*imageio.Image, core.Stats, error)
 	// Options returns the configured default options.
 	Options() core.Options
 }
 
-var _ Upscaler = (*core.Engine)(nil)
+// Engine adapts an engine in this process: UpscaleImage is
+// pipeline.UpscaleImage on e, Options e.Options(). It does not own e.
+func Engine(e *core.Engine) Upscaler { return inProcess{e} }
+
+type inProcess struct{ e *core.Engine }
+
+func (p inProcess) Options() core.Options { return p.e.Options() }
+
+func (p inProcess) UpscaleImage(ctx context.Context, img *imageio.Image, opt core.Options) (*imageio.Image, core.Stats, error) {
+	return pipeline.UpscaleImage(ctx, p.e, img, opt)
+}
 
 // Options of one stage call.
 type Options struct {

@@ -80,7 +80,7 @@ func upscalers(t *testing.T) map[string]vipsstage.Upscaler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]vipsstage.Upscaler{"in-process": eng, "plugin": viaPlugin}
+	return map[string]vipsstage.Upscaler{"in-process": vipsstage.Engine(eng), "plugin": viaPlugin}
 }
 
 // pattern is a w×h image: left half red, right half blue, with a gradient;

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/resshift/resshift/core"
+	"github.com/resshift/resshift/core/pipeline"
 	"github.com/resshift/resshift/queue"
 )
 
@@ -28,12 +29,12 @@ func New(eng *core.Engine, opt core.Options) (*Upscaler, error) {
 	return &Upscaler{eng: eng, opt: opt}, nil
 }
 
-// Upscale decodes in, upscales it and encodes it with the job's options over
-// the engine's encoder defaults. Errors the engine classes as invalid input
+// Upscale decodes in, upscales it and encodes it (pipeline.UpscaleBytes)
+// with the job's options over the engine's encoder defaults. Errors the engine classes as invalid input
 // (core.ErrInvalidInput: unreadable, unsupported or too large images, bad
 // encoder options) match queue.ErrBadInput.
 func (u *Upscaler) Upscale(ctx context.Context, in []byte, o queue.Options) ([]byte, string, error) {
-	enc := u.eng.EncodeOptions()
+	enc := pipeline.EncodeOptions(u.eng)
 	if o.Format != "" {
 		enc.Format = o.Format
 	}
@@ -41,7 +42,7 @@ func (u *Upscaler) Upscale(ctx context.Context, in []byte, o queue.Options) ([]b
 		enc.Quality = o.Quality
 	}
 	enc.Strip = enc.Strip || o.Strip
-	out, _, err := u.eng.UpscaleBytes(ctx, in, u.opt, enc)
+	out, _, err := pipeline.UpscaleBytes(ctx, u.eng, in, u.opt, enc)
 	if err != nil {
 		if errors.Is(err, core.ErrInvalidInput) {
 			return nil, "", fmt.Errorf("%w: %w", queue.ErrBadInput, err)

@@ -1,4 +1,4 @@
-package core
+package pipeline
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/resample"
 )
@@ -23,12 +24,12 @@ func TestUpscaleImageTo(t *testing.T) {
 	o := e.Options()
 	o.Sampler = "deterministic"
 	ctx := context.Background()
-	native, _, err := e.UpscaleImage(ctx, img, o)
+	native, _, err := UpscaleImage(ctx, e, img, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []int{2, 3, 4} {
-		out, _, err := e.UpscaleImageTo(ctx, img, s, o)
+		out, _, err := UpscaleImageTo(ctx, e, img, s, o)
 		if err != nil {
 			t.Fatalf("scale %d: %v", s, err)
 		}
@@ -56,8 +57,8 @@ func TestUpscaleImageTo(t *testing.T) {
 		}
 	}
 	for _, s := range []int{0, 1, 5, 8} {
-		_, _, err := e.UpscaleImageTo(ctx, img, s, o)
-		if !errors.Is(err, ErrInvalidInput) {
+		_, _, err := UpscaleImageTo(ctx, e, img, s, o)
+		if !errors.Is(err, core.ErrInvalidInput) {
 			t.Errorf("scale %d: error %v, want ErrInvalidInput", s, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package core
+package pipeline
 
 // Colour under transparency. A fully transparent pixel has no visible colour,
 // but an upscaler mixes its stored colour (often black or white) into the

@@ -1,4 +1,4 @@
-package core
+package pipeline
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 )
 
@@ -40,7 +41,7 @@ func TestAlphaNoFringe(t *testing.T) {
 			v    float32
 		}{{"transparent black", -1}, {"transparent white", 1}} {
 			t.Run(fmt.Sprintf("%s/%s", pack, bg.name), func(t *testing.T) {
-				var e *Engine
+				var e *core.Engine
 				if pack == "default" {
 					e = defaultEngine(t)
 				} else {
@@ -49,7 +50,7 @@ func TestAlphaNoFringe(t *testing.T) {
 				img := logo(32, 32, bg.v)
 				o := e.Options()
 				o.Sampler = "deterministic"
-				out, _, err := e.UpscaleImage(context.Background(), img, o)
+				out, _, err := UpscaleImage(context.Background(), e, img, o)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -95,7 +96,7 @@ func TestAlphaOpaqueUnchanged(t *testing.T) {
 		img.Alpha[i] = 1
 	}
 	o := e.Options()
-	out, _, err := e.UpscaleImage(context.Background(), img, o)
+	out, _, err := UpscaleImage(context.Background(), e, img, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,22 +104,6 @@ func TestAlphaOpaqueUnchanged(t *testing.T) {
 	if d := maxDiff(out.RGB, want); d != 0 {
 		t.Fatalf("opaque RGBA differs from RGB by %g", d)
 	}
-}
-
-func defaultEngine(t testing.TB) *Engine {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Runtime.IntraOpThreads = 1
-	p, err := LoadPack("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewFromPack(cfg, p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
 }
 
 func TestFillTransparent(t *testing.T) {

@@ -1,4 +1,4 @@
-package core
+package pipeline
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/internal/testimg"
 )
@@ -39,7 +40,7 @@ func TestImageRoundTrip(t *testing.T) {
 			rot.Set(x, y, c)
 		}
 	}
-	p3, err := os.ReadFile(filepath.Join("imageio", "testdata", "p3.jpg"))
+	p3, err := os.ReadFile(filepath.Join("..", "imageio", "testdata", "p3.jpg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestImageRoundTrip(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			enc, _, err := e.UpscaleBytes(context.Background(), c.data, e.Options(), imageio.EncodeOptions{})
+			enc, _, err := UpscaleBytes(context.Background(), e, c.data, e.Options(), imageio.EncodeOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +93,7 @@ func TestImageRoundTrip(t *testing.T) {
 }
 
 func TestUpscaleBytesBadInput(t *testing.T) {
-	e := testEngine(t, "oracle-x4", func(c *Config) { c.Limits.MaxOutputPixels = 64 * 64 })
+	e := testEngine(t, "oracle-x4", func(c *core.Config) { c.Limits.MaxOutputPixels = 64 * 64 })
 	small := testimg.EncodePNG(image.NewGray(image.Rect(0, 0, 8, 8)))
 	big := testimg.EncodePNG(image.NewGray(image.Rect(0, 0, 40, 40)))
 	trunc := small[:len(small)/2]
@@ -106,14 +107,14 @@ func TestUpscaleBytesBadInput(t *testing.T) {
 		{"huge header", testimg.HugePNG(100000, 100000)},
 		{"output past limit", big},
 	} {
-		_, _, err := e.UpscaleBytes(context.Background(), c.data, e.Options(), imageio.EncodeOptions{})
-		if !errors.Is(err, ErrInvalidInput) {
+		_, _, err := UpscaleBytes(context.Background(), e, c.data, e.Options(), imageio.EncodeOptions{})
+		if !errors.Is(err, core.ErrInvalidInput) {
 			t.Errorf("%s: got %v, want ErrInvalidInput", c.name, err)
 		} else {
 			t.Logf("%s: %v", c.name, err)
 		}
 	}
-	if _, _, err := e.UpscaleBytes(context.Background(), small, e.Options(), imageio.EncodeOptions{}); err != nil {
+	if _, _, err := UpscaleBytes(context.Background(), e, small, e.Options(), imageio.EncodeOptions{}); err != nil {
 		t.Errorf("small image: %v", err)
 	}
 }
@@ -131,11 +132,11 @@ func TestUpscaleBytesFormatSizeBeforeModel(t *testing.T) {
 		{"webp", true},
 		{"", false}, // PNG input → PNG output: no side limit
 	} {
-		_, st, err := e.UpscaleBytes(context.Background(), wide, e.Options(), imageio.EncodeOptions{Format: c.format})
+		_, st, err := UpscaleBytes(context.Background(), e, wide, e.Options(), imageio.EncodeOptions{Format: c.format})
 		switch {
 		case c.fail && !errors.Is(err, imageio.ErrOutputTooLarge):
 			t.Errorf("%q: got %v, want ErrOutputTooLarge", c.format, err)
-		case c.fail && !errors.Is(err, ErrInvalidInput):
+		case c.fail && !errors.Is(err, core.ErrInvalidInput):
 			t.Errorf("%q: got %v, want it to match ErrInvalidInput", c.format, err)
 		case c.fail && st.DenoiserCalls != 0:
 			t.Errorf("%q: %d denoiser calls before the format's size limit was checked", c.format, st.DenoiserCalls)
