@@ -596,8 +596,10 @@ func TestCThreads(t *testing.T) {
 
 // The messages of threads that have exited do not pile up in the engine:
 // 60,000 short-lived threads, each with one failing call, grow the resident
-// set by less than 2 MiB after the first 12,000 (it grew by ~130 bytes per
-// thread before: +13 MB per 100,000 threads).
+// set by less than 3 MiB after the first 12,000 (it grew by ~130 bytes per
+// thread before: +6 MB over those 48,000 threads, +13 MB per 100,000). Without
+// the leak it grows 1.1–1.7 MiB on a quiet machine and up to 2.1 MiB under
+// load (malloc arenas and the Go runtime), hence the bound.
 func TestCThreadExitMessagesBounded(t *testing.T) {
 	buildAll(t)
 	out, err := output(workDir, nil, bin.testCAPI, "threadexit", "60000")
@@ -611,7 +613,7 @@ func TestCThreadExitMessagesBounded(t *testing.T) {
 	}
 	first, _ := strconv.Atoi(m[2])
 	last, _ := strconv.Atoi(m[3])
-	if first <= 0 || last-first > 2048 {
+	if first <= 0 || last-first > 3072 {
 		t.Errorf("resident set %d KiB after 12,000 threads, %d KiB after 60,000: grew %d KiB", first, last, last-first)
 	}
 }
