@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/resshift/resshift/internal/boundedfile"
 )
 
 // Config is the server's TOML configuration (see server.toml).
@@ -99,11 +101,19 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadConfig reads path over the defaults, resolves relative paths against
+// MaxConfigBytes bounds the size of server.toml.
+const MaxConfigBytes = 1 << 20
+
+// LoadConfig reads path (a regular file of at most MaxConfigBytes) over the defaults, resolves relative paths against
 // the file's directory and validates.
 func LoadConfig(path string) (Config, error) {
 	cfg := DefaultConfig()
-	md, err := toml.DecodeFile(path, &cfg)
+	// Bounded, and never blocking on a FIFO or device (internal/boundedfile).
+	data, err := boundedfile.ReadLimit(path, MaxConfigBytes)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	md, err := toml.Decode(string(data), &cfg)
 	if err != nil {
 		return cfg, fmt.Errorf("config: %s: %w", path, err)
 	}

@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -57,6 +59,33 @@ func TestLoadConfigMissingSourceRoot(t *testing.T) {
 		_, err := LoadConfig(p)
 		if err == nil || !strings.Contains(err.Error(), "source.local_root") || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.root, err, tc.want)
+		}
+	}
+}
+
+// server.toml is read bounded and never blocks: a FIFO, a folder or an
+// endless device is refused at once with a message naming the problem.
+func TestLoadConfigNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.toml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{fifo, "not a regular file"},
+		{dir, "not a regular file"},
+		{"/dev/zero", "too large"},
+		{filepath.Join(dir, "missing.toml"), "no such file"},
+	} {
+		done := make(chan error, 1)
+		go func() { _, err := LoadConfig(tc.path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.HasPrefix(err.Error(), "config: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: %v, want an error containing %q", tc.path, err, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: LoadConfig still blocked after 5 s", tc.path)
 		}
 	}
 }
