@@ -112,7 +112,7 @@ func (f *engineFlags) register(fs *flag.FlagSet, groups int) {
 		fs.Uint64Var(&f.seed, "seed", 0, fmt.Sprintf("noise seed (default from config: %d)", def.Sampler.Seed))
 	}
 	if groups&withSampler != 0 {
-		fs.StringVar(&f.sampler, "sampler", "", "sampler: deterministic or stochastic (default from config: "+def.Sampler.Kind+")")
+		fs.StringVar(&f.sampler, "sampler", "", "sampler: deterministic or stochastic (default from config: "+def.Sampler.Kind.String()+")")
 	}
 	fs.IntVar(&f.tile, "tile", 0, "LR tile side in pixels, a multiple of the model's padding multiple (default: the model's)")
 	fs.IntVar(&f.overlap, "overlap", 0, "LR overlap between tiles in pixels, or -1 for the default (default: the model's)")
@@ -139,7 +139,7 @@ func (f *engineFlags) check(cmd string) error {
 	var msgs []string
 	bad := func(format string, args ...any) { msgs = append(msgs, fmt.Sprintf(format, args...)) }
 	if f.set["sampler"] && f.groups&withSampler != 0 {
-		if _, err := vocab.ParseSampler(f.sampler); err != nil {
+		if _, err := vocab.ParseSampler(f.sampler); err != nil { // parsed again, the same way, by loadConfig
 			bad("--sampler %q: want deterministic or stochastic", f.sampler)
 		}
 	}
@@ -199,7 +199,11 @@ func (f *engineFlags) loadConfig() (core.Config, error) {
 		cfg.Sampler.Seed = f.seed
 	}
 	if s["sampler"] && f.groups&withSampler != 0 {
-		cfg.Sampler.Kind = f.sampler
+		k, err := vocab.ParseSampler(f.sampler)
+		if err != nil {
+			return cfg, fmt.Errorf("--sampler: %w", err) // check refused it already
+		}
+		cfg.Sampler.Kind = k
 	}
 	t := f.tiling().Over(cfg.Tiling.Settings())
 	cfg.Tiling.Tile, cfg.Tiling.Overlap, cfg.Tiling.Batch = t.Tile, t.Overlap, t.Batch
@@ -262,9 +266,9 @@ func (f *engineFlags) options(cmd string, eng *core.Engine) (core.Options, error
 
 // canonicalFormat is vocab.ParseFormat for a name that must name a format
 // ("" does not): png, jpeg, webp, tiff, avif or heif, from a name or alias.
-func canonicalFormat(s string) (string, bool) {
+func canonicalFormat(s string) (vocab.Format, bool) {
 	f, err := vocab.ParseFormat(s)
-	return f.String(), err == nil && f != vocab.FormatAuto
+	return f, err == nil && f != vocab.FormatAuto
 }
 
 // interrupted reports whether ctx was cancelled (Ctrl-C).

@@ -349,11 +349,13 @@ func (u *upscaler) outputFor(src string) (path, format string) {
 	if src == stdioName {
 		ext = ""
 	}
-	inFormat, known := canonicalFormat(strings.TrimPrefix(ext, "."))
+	in, known := canonicalFormat(strings.TrimPrefix(ext, "."))
+	inFormat := in.String()
 	known = known && outputFormatOf(inFormat) == inFormat // avif, heif inputs: png by default
 	switch {
 	case u.formatSet:
-		format, _ = canonicalFormat(u.enc.Format)
+		f, _ := canonicalFormat(u.enc.Format)
+		format = f.String()
 	case known:
 		format = inFormat
 	default:
