@@ -123,5 +123,8 @@ func (j *Job) check() error {
 	case j.Output == "":
 		return fmt.Errorf("job %s: no output", j.ID)
 	}
+	if _, err := vocab.ParseFormat(string(j.Options.Format)); err != nil { // a value set in Go; a decoded job has a parsed one
+		return fmt.Errorf("job %s: options: %w", j.ID, err)
+	}
 	return nil
 }

@@ -68,15 +68,11 @@ func (f Format) Known() bool {
 	return false
 }
 
-// MarshalText writes the canonical name ("" for FormatAuto); a value that
-// is neither FormatAuto nor Known is an ErrInvalidInput error.
-func (f Format) MarshalText() ([]byte, error) {
-	if f != FormatAuto && !f.Known() {
-		return nil, NewError(ErrInvalidInput,
-			fmt.Sprintf("format %q: want png, jpeg, webp, tiff, avif or heif", string(f)), nil)
-	}
-	return []byte(f), nil
-}
+// MarshalText writes f as it is, as a string field would: the canonical
+// name of a parsed Format ("" for FormatAuto). It never fails, so a message
+// holding a value set in Go (Format("jpg")) is still written; the reader's
+// UnmarshalText parses it.
+func (f Format) MarshalText() ([]byte, error) { return []byte(f), nil }
 
 // UnmarshalText reads a name or alias with ParseFormat ("" is FormatAuto).
 func (f *Format) UnmarshalText(b []byte) error {
