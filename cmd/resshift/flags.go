@@ -92,6 +92,9 @@ type engineFlags struct {
 	quality       int
 	strip         bool
 
+	kind      vocab.Sampler // --sampler, parsed by check
+	outFormat vocab.Format  // --format, parsed by check
+
 	groups int             // flag groups registered
 	set    map[string]bool // flags given on the command line (of those registered)
 }
@@ -139,7 +142,8 @@ func (f *engineFlags) check(cmd string) error {
 	var msgs []string
 	bad := func(format string, args ...any) { msgs = append(msgs, fmt.Sprintf(format, args...)) }
 	if f.set["sampler"] && f.groups&withSampler != 0 {
-		if _, err := vocab.ParseSampler(f.sampler); err != nil { // parsed again, the same way, by loadConfig
+		var err error
+		if f.kind, err = vocab.ParseSampler(f.sampler); err != nil {
 			bad("--sampler %q: want deterministic or stochastic", f.sampler)
 		}
 	}
@@ -154,7 +158,8 @@ func (f *engineFlags) check(cmd string) error {
 		bad("--provider %q: want cpu, cuda or tensorrt", f.provider)
 	}
 	if f.set["format"] {
-		if _, ok := canonicalFormat(f.format); !ok {
+		var ok bool
+		if f.outFormat, ok = canonicalFormat(f.format); !ok {
 			bad("--format %q: want png, jpeg, webp, tiff, avif or heif", f.format)
 		}
 	}
@@ -185,7 +190,8 @@ func (f *engineFlags) tiling() tile.Settings {
 }
 
 // loadConfig returns the configuration: defaults, then --config, then
-// RESSHIFT_* variables, then the flags, validated.
+// RESSHIFT_* variables, then the flags (as check parsed them; call check
+// first), validated.
 func (f *engineFlags) loadConfig() (core.Config, error) {
 	cfg, err := core.LoadConfig(f.config)
 	if err != nil {
@@ -199,11 +205,7 @@ func (f *engineFlags) loadConfig() (core.Config, error) {
 		cfg.Sampler.Seed = f.seed
 	}
 	if s["sampler"] && f.groups&withSampler != 0 {
-		k, err := vocab.ParseSampler(f.sampler)
-		if err != nil {
-			return cfg, fmt.Errorf("--sampler: %w", err) // check refused it already
-		}
-		cfg.Sampler.Kind = k
+		cfg.Sampler.Kind = f.kind
 	}
 	t := f.tiling().Over(cfg.Tiling.Settings())
 	cfg.Tiling.Tile, cfg.Tiling.Overlap, cfg.Tiling.Batch = t.Tile, t.Overlap, t.Batch
@@ -217,7 +219,7 @@ func (f *engineFlags) loadConfig() (core.Config, error) {
 		cfg.Runtime.AllowFallback = f.allowFallback
 	}
 	if s["format"] {
-		cfg.Output.Format, _ = canonicalFormat(f.format)
+		cfg.Output.Format = f.outFormat
 	}
 	if s["quality"] {
 		cfg.Output.Quality = f.quality

@@ -232,7 +232,7 @@ func (u *upscaler) planOutput(out string, inputs []string, ef *engineFlags) erro
 	}
 	u.outFile = out
 	if ef.set["format"] {
-		want, _ := canonicalFormat(ef.format)
+		want := ef.outFormat // parsed by check
 		if got, ok := canonicalFormat(strings.TrimPrefix(filepath.Ext(out), ".")); ok && got != want {
 			return usagef("upscale", "-o %s has a %s extension but --format is %s", out, got, want)
 		}
