@@ -41,9 +41,11 @@ type Request struct {
 // Options of one request. Zero values (and nil pointers) mean the plugin's
 // configured default; Info.Defaults reports those. The zero Sampler
 // (vocab.SamplerDefault) and the zero Format (vocab.FormatAuto) are "unset";
-// on the wire they travel as an absent or empty string, and the plugin reads
-// a name into these types once (ParseOutputFormat for the format), refusing
-// a bad name with an ErrInvalidInput error naming it.
+// on the wire they travel as their names (an absent sampler, an empty
+// format), which the plugin reads into these types once, refusing a bad
+// name with an ErrInvalidInput error naming it. Set them from the vocab
+// constants: Validate refuses a non-canonical Format("jpg") (read a name
+// with ParseOutputFormat).
 type Options struct {
 	Sampler vocab.Sampler // vocab.Stochastic | vocab.Deterministic; vocab.SamplerDefault = the plugin's
 	Seed    *uint64       // noise seed
