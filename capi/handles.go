@@ -143,7 +143,7 @@ func (e *entry) fillInfo() {
 		max_batch:     C.int32_t(inf.MaxBatch),
 		fixed_tile:    C.int32_t(fixed),
 		seed:          C.uint64_t(o.Seed),
-		sampler:       e.cstr(o.Sampler),
+		sampler:       e.cstr(o.Sampler.String()),
 		model:         e.cstr(inf.Model),
 		model_version: e.cstr(inf.Version),
 		license:       e.cstr(inf.License),

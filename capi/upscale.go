@@ -52,9 +52,9 @@ func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, i
 	switch o.sampler {
 	case C.RESSHIFT_SAMPLER_DEFAULT:
 	case C.RESSHIFT_SAMPLER_DETERMINISTIC:
-		opt.Sampler = vocab.Deterministic.String()
+		opt.Sampler = vocab.Deterministic
 	case C.RESSHIFT_SAMPLER_STOCHASTIC:
-		opt.Sampler = vocab.Stochastic.String()
+		opt.Sampler = vocab.Stochastic
 	default:
 		return bad("sampler: must be RESSHIFT_SAMPLER_DEFAULT (0), _DETERMINISTIC (1) or _STOCHASTIC (2), got %d", o.sampler)
 	}

@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"testing"
+
+	"github.com/resshift/resshift/vocab"
 )
 
 // BenchmarkUpscale256 upscales a 256×256 image to 1024×1024 with the embedded default model, on the fused
@@ -10,13 +12,13 @@ import (
 // output MP/s.
 func BenchmarkUpscale256(b *testing.B) {
 	for _, path := range []string{"chain", "per-step"} {
-		for _, sampler := range []string{"deterministic", "stochastic"} {
-			b.Run(path+"/"+sampler, func(b *testing.B) { benchUpscale256(b, path == "per-step", sampler) })
+		for _, sampler := range []vocab.Sampler{vocab.Deterministic, vocab.Stochastic} {
+			b.Run(path+"/"+sampler.String(), func(b *testing.B) { benchUpscale256(b, path == "per-step", sampler) })
 		}
 	}
 }
 
-func benchUpscale256(b *testing.B, perStep bool, sampler string) {
+func benchUpscale256(b *testing.B, perStep bool, sampler vocab.Sampler) {
 	cfg := DefaultConfig()
 	cfg.Runtime.PerStep = perStep
 	e, err := New(cfg, nil)

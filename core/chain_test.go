@@ -13,6 +13,7 @@ import (
 
 	"github.com/resshift/resshift/core/modelpack"
 	"github.com/resshift/resshift/core/sampler"
+	"github.com/resshift/resshift/vocab"
 )
 
 // chainEngine loads a pack from dir ("" = the embedded default) with the chain graph in use (perStep false) or
@@ -101,7 +102,7 @@ func chainMatchesPerStep(t *testing.T, pack string) {
 	chain, step := chainEngine(t, pack, false), chainEngine(t, pack, true)
 	w, h := 72, 40
 	img := smooth(w, h, 21)
-	for _, kind := range []string{"stochastic", "deterministic"} {
+	for _, kind := range []vocab.Sampler{vocab.Stochastic, vocab.Deterministic} {
 		mod := func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap, o.Batch = kind, 5, 32, 8, 2 }
 		o := chain.Options()
 		mod(&o)
@@ -127,7 +128,7 @@ func TestChainTilingInvariance(t *testing.T) {
 	chain, step := chainEngine(t, pointwiseChain, false), chainEngine(t, pointwiseChain, true)
 	w, h := 96, 72
 	img := smooth(w, h, 22)
-	for _, kind := range []string{"deterministic", "stochastic"} {
+	for _, kind := range []vocab.Sampler{vocab.Deterministic, vocab.Stochastic} {
 		whole := upscale(t, chain, img, w, h, func(o *Options) { o.Sampler, o.Tile, o.Overlap = kind, 128, 0 })
 		ref := upscale(t, step, img, w, h, func(o *Options) { o.Sampler, o.Tile, o.Overlap = kind, 128, 0 })
 		if d := maxDiff(whole, ref); d > 1e-5 {
@@ -148,7 +149,7 @@ func TestChainSeedReproducible(t *testing.T) {
 	w, h := 40, 32
 	img := smooth(w, h, 23)
 	run := func(seed uint64) []float32 {
-		return upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap = "stochastic", seed, 24, 8 })
+		return upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap = vocab.Stochastic, seed, 24, 8 })
 	}
 	a, b, c := run(7), run(7), run(8)
 	if !bytes.Equal(f32bytes(a), f32bytes(b)) {
@@ -190,7 +191,7 @@ func TestChainNoiseReuse(t *testing.T) {
 	w, h := 40, 32
 	img, img2 := smooth(w, h, 24), smooth(w, h, 25)
 	mod := func(seed uint64) func(*Options) {
-		return func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap = "stochastic", seed, 64, 8 }
+		return func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap = vocab.Stochastic, seed, 64, 8 }
 	}
 	hits := func() int {
 		r := chain.runs.get(runKey{n: 1, tw: w, th: h, kind: sampler.Stochastic})

@@ -10,7 +10,6 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/resshift/resshift/core/ort"
-	"github.com/resshift/resshift/core/sampler"
 	"github.com/resshift/resshift/core/tile"
 	"github.com/resshift/resshift/internal/boundedfile"
 	"github.com/resshift/resshift/vocab"
@@ -33,9 +32,11 @@ type Config struct {
 }
 
 // SamplerConfig holds the default sampling options (overridable per call).
+// Kind must be vocab.Stochastic or vocab.Deterministic (TOML: "stochastic"
+// or "deterministic"); its zero value, vocab.SamplerDefault, is refused.
 type SamplerConfig struct {
-	Kind string `toml:"kind"` // deterministic | stochastic
-	Seed uint64 `toml:"seed"`
+	Kind vocab.Sampler `toml:"kind"`
+	Seed uint64        `toml:"seed"`
 }
 
 // TilingConfig holds the default tiling options in LR pixels, with the
@@ -63,11 +64,13 @@ type LimitsConfig struct {
 	MaxOutputPixels int64 `toml:"max_output_pixels"`
 }
 
-// OutputConfig holds encoder defaults.
+// OutputConfig holds encoder defaults. Format reads any name or alias of
+// vocab.ParseFormat from TOML ("jpg", "TIF") and holds the canonical format;
+// vocab.FormatAuto ("") = the input's format.
 type OutputConfig struct {
-	Format        string `toml:"format"` // "" = same as input
-	Quality       int    `toml:"quality"`
-	StripMetadata bool   `toml:"strip_metadata"`
+	Format        vocab.Format `toml:"format"`
+	Quality       int          `toml:"quality"`
+	StripMetadata bool         `toml:"strip_metadata"`
 }
 
 // DefaultConfig returns the built-in defaults: the embedded model on CPU, the
@@ -77,7 +80,7 @@ type OutputConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Runtime: ort.Config{Provider: ort.ProviderCPU, OptLevel: "all", Concurrency: 1},
-		Sampler: SamplerConfig{Kind: "stochastic", Seed: 12345},
+		Sampler: SamplerConfig{Kind: vocab.Stochastic, Seed: 12345},
 		Tiling:  TilingConfig{Overlap: tile.OverlapDefault},
 	}
 }
@@ -99,7 +102,7 @@ func LoadConfig(path string) (Config, error) {
 		}
 		md, err := toml.Decode(string(data), &cfg)
 		if err != nil {
-			return cfg, fmt.Errorf("config: %s: %w", path, err)
+			return cfg, decodeError(path, err)
 		}
 		if und := md.Undecoded(); len(und) > 0 {
 			keys := make([]string, len(und))
@@ -113,6 +116,25 @@ func LoadConfig(path string) (Config, error) {
 		return cfg, err
 	}
 	return cfg, cfg.Validate()
+}
+
+// typedKeys are the keys whose values a vocab type parses while decoding
+// (encoding.TextUnmarshaler), with the start of that type's error message.
+var typedKeys = map[string]string{"sampler.kind": "sampler: ", "output.format": "format "}
+
+// decodeError words a TOML decoding error. A value a typed key refused
+// (sampler.kind, output.format) is named by its key as Validate names it,
+// "config: sampler.kind: sampler: unknown kind ..." (with the file and
+// line), and matches ErrInvalidInput; other errors name the file.
+func decodeError(path string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		if prefix, ok := typedKeys[pe.LastKey]; ok && strings.HasPrefix(pe.Message, prefix) {
+			return newKindError(ErrInvalidInput,
+				fmt.Sprintf("config: %s: %s (%s line %d)", pe.LastKey, pe.Message, path, pe.Position.Line), nil)
+		}
+	}
+	return fmt.Errorf("config: %s: %w", path, err)
 }
 
 // ApplyEnv overrides fields from RESSHIFT_* variables: MODEL, PROVIDER, THREADS,
@@ -136,7 +158,14 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	}
 	str("RESSHIFT_MODEL", &c.Model)
 	str("RESSHIFT_PROVIDER", &c.Runtime.Provider)
-	str("RESSHIFT_SAMPLER", &c.Sampler.Kind)
+	if v := getenv("RESSHIFT_SAMPLER"); v != "" {
+		k, err := vocab.ParseSampler(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config: env RESSHIFT_SAMPLER: %w", err))
+		} else {
+			c.Sampler.Kind = k
+		}
+	}
 	num("RESSHIFT_THREADS", &c.Runtime.IntraOpThreads)
 	num("RESSHIFT_TILE", &c.Tiling.Tile)
 	num("RESSHIFT_OVERLAP", &c.Tiling.Overlap)
@@ -171,8 +200,8 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("config: runtime.%w", e))
 		}
 	}
-	if _, err := sampler.ParseKind(c.Sampler.Kind); err != nil {
-		bad("sampler.kind", "%v", err)
+	if !c.Sampler.Kind.Valid() {
+		bad("sampler.kind", "must be stochastic or deterministic, got %q", c.Sampler.Kind.String())
 	}
 	for _, p := range c.Tiling.Settings().Check() {
 		bad("tiling."+p.Field, "%s", p.Msg)
@@ -192,8 +221,8 @@ func (c Config) Validate() error {
 	if c.Output.Quality < 0 || c.Output.Quality > 100 {
 		bad("output.quality", "must be 0 (default) or 1..100, got %d", c.Output.Quality)
 	}
-	if _, err := vocab.ParseFormat(c.Output.Format); err != nil {
-		bad("output.format", "must be one of png, jpeg (jpg), webp, tiff (tif), avif, heif (heic) or empty, got %q", c.Output.Format)
+	if f := c.Output.Format; f != vocab.FormatAuto && !f.Known() {
+		bad("output.format", "must be one of png, jpeg, webp, tiff, avif, heif or empty, got %q", string(f))
 	}
 	return errors.Join(errs...)
 }

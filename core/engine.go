@@ -25,6 +25,7 @@ import (
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/core/sampler"
 	"github.com/resshift/resshift/models"
+	"github.com/resshift/resshift/vocab"
 )
 
 // idleShapes is how many tile shapes an engine keeps idle buffers and bindings for (runtime.concurrency runs
@@ -50,25 +51,20 @@ type Engine struct {
 	closeOnce sync.Once
 }
 
-// Info describes a loaded engine (for `resshift info`, the C ABI and the plugin).
+// Info describes a loaded engine (for `resshift info`, the C ABI and the
+// plugin): the shared vocab.ModelInfo (model, version, description, licence,
+// scale, space, steps, provider, ONNX Runtime version) and what only the
+// engine knows (tiling, source, chain, precision, GPU).
 type Info struct {
-	Model       string `json:"model"`
-	Version     string `json:"version"`
-	Description string `json:"description"`
-	License     string `json:"license"`
-	Scale       int    `json:"scale"`
-	Space       string `json:"space"`
-	Steps       int    `json:"steps"`
-	Provider    string `json:"provider"`
-	ORTVersion  string `json:"ort_version"`
-	Tile        int    `json:"tile"`
-	Overlap     int    `json:"overlap"`
-	Multiple    int    `json:"multiple"`
-	FixedTile   bool   `json:"fixed_tile"`
-	MaxBatch    int    `json:"max_batch"`
-	Source      string `json:"source"`
-	Chain       bool   `json:"chain"` // the T-step chain runs as one fused graph call per batch
-	FP16        bool   `json:"fp16"`  // graphs with float16 weights are in use
+	vocab.ModelInfo
+	Tile      int    `json:"tile"`
+	Overlap   int    `json:"overlap"`
+	Multiple  int    `json:"multiple"`
+	FixedTile bool   `json:"fixed_tile"`
+	MaxBatch  int    `json:"max_batch"`
+	Source    string `json:"source"`
+	Chain     bool   `json:"chain"` // the T-step chain runs as one fused graph call per batch
+	FP16      bool   `json:"fp16"`  // graphs with float16 weights are in use
 	// GPU is the device of a cuda/tensorrt engine with the CUDA and cuDNN versions loaded (nil on the CPU);
 	// GPUError says why it could not be read.
 	GPU      *ort.GPU `json:"gpu,omitempty"`
@@ -230,9 +226,9 @@ func (e *Engine) Info() Info {
 		src = "embedded"
 	}
 	return Info{
-		Model: m.Name, Version: m.Version, Description: m.Description, License: m.License,
-		Scale: m.Scale, Space: m.Space, Steps: m.Diffusion.Steps, Provider: e.den.Provider(),
-		ORTVersion: ort.Version(), Tile: m.Tiling.Tile, Overlap: m.Tiling.Overlap, Multiple: m.Tiling.Multiple,
+		ModelInfo: vocab.ModelInfo{Model: m.Name, Version: m.Version, Description: m.Description, License: m.License,
+			Scale: m.Scale, Space: m.Space, Steps: m.Diffusion.Steps, Provider: e.den.Provider(), ORTVersion: ort.Version()},
+		Tile: m.Tiling.Tile, Overlap: m.Tiling.Overlap, Multiple: m.Tiling.Multiple,
 		FixedTile: m.Tiling.Fixed, MaxBatch: m.Tiling.MaxBatch, Source: src, Chain: e.chain != nil,
 		FP16: e.fp16, GPU: e.gpu, GPUError: e.gpuErr,
 	}

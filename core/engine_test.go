@@ -12,6 +12,7 @@ import (
 
 	"github.com/resshift/resshift/core/modelpack"
 	"github.com/resshift/resshift/core/resample"
+	"github.com/resshift/resshift/vocab"
 )
 
 func testEngine(t testing.TB, pack string, mut ...func(*Config)) *Engine {
@@ -78,7 +79,7 @@ func TestOracleReturnsX0(t *testing.T) {
 	img := smooth(w, h, 1)
 	want := resample.UpsampleTorch(img, 3, h, w, 4)
 	clamp(want)
-	for _, kind := range []string{"deterministic", "stochastic"} {
+	for _, kind := range []vocab.Sampler{vocab.Deterministic, vocab.Stochastic} {
 		for _, tc := range []struct{ tile, overlap, batch int }{{16, 4, 1}, {24, 8, 3}, {64, 0, 1}} {
 			got := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Tile, o.Overlap, o.Batch = kind, tc.tile, tc.overlap, tc.batch })
 			if d := maxDiff(got, want); d > 2e-6 {
@@ -93,7 +94,7 @@ func TestTilingInvariance(t *testing.T) {
 	e := testEngine(t, "pointwise-x4")
 	w, h := 96, 72
 	img := smooth(w, h, 2)
-	for _, kind := range []string{"deterministic", "stochastic"} {
+	for _, kind := range []vocab.Sampler{vocab.Deterministic, vocab.Stochastic} {
 		whole := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Tile, o.Overlap = kind, 128, 0 })
 		for _, tc := range []struct{ tile, overlap, batch int }{{64, 8, 1}, {32, 8, 4}, {48, 16, 2}} {
 			got := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Tile, o.Overlap, o.Batch = kind, tc.tile, tc.overlap, tc.batch })
@@ -108,9 +109,9 @@ func TestSeedReproducible(t *testing.T) {
 	e := testEngine(t, "conv-x4")
 	w, h := 40, 24
 	img := smooth(w, h, 3)
-	a := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed = "stochastic", 7 })
-	b := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed = "stochastic", 7 })
-	c := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed = "stochastic", 8 })
+	a := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed = vocab.Stochastic, 7 })
+	b := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed = vocab.Stochastic, 7 })
+	c := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed = vocab.Stochastic, 8 })
 	if maxDiff(a, b) != 0 {
 		t.Error("same seed gave different output")
 	}
@@ -118,8 +119,8 @@ func TestSeedReproducible(t *testing.T) {
 		t.Error("different seeds gave identical output")
 	}
 	// batch size does not change the result either
-	d := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap, o.Batch = "stochastic", 7, 16, 8, 3 })
-	f := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap, o.Batch = "stochastic", 7, 16, 8, 1 })
+	d := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap, o.Batch = vocab.Stochastic, 7, 16, 8, 3 })
+	f := upscale(t, e, img, w, h, func(o *Options) { o.Sampler, o.Seed, o.Tile, o.Overlap, o.Batch = vocab.Stochastic, 7, 16, 8, 1 })
 	if dd := maxDiff(d, f); dd > 1e-5 {
 		t.Errorf("batch 3 vs 1 differ by %g", dd)
 	}
@@ -181,7 +182,7 @@ func TestBadInput(t *testing.T) {
 		{"tile not multiple", img, 8, 8, func(o *Options) { o.Tile = 12 }},
 		{"overlap >= tile", img, 8, 8, func(o *Options) { o.Overlap = 64 }},
 		{"batch too big", img, 8, 8, func(o *Options) { o.Batch = 99 }},
-		{"unknown sampler", img, 8, 8, func(o *Options) { o.Sampler = "ddpm" }},
+		{"unknown sampler", img, 8, 8, func(o *Options) { o.Sampler = vocab.SamplerDefault }},
 	}
 	for _, c := range cases {
 		o := e.Options()
@@ -252,7 +253,7 @@ func TestConfigValidate(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Runtime.Provider = "metal"
 	cfg.Runtime.Concurrency = -1
-	cfg.Sampler.Kind = "euler"
+	cfg.Sampler.Kind = vocab.Sampler(7)
 	cfg.Tiling.Tile = -3
 	cfg.Output.Quality = 101
 	cfg.Limits.MaxFileBytes = -2
@@ -290,16 +291,16 @@ func TestCheckOptions(t *testing.T) {
 		o         Options
 		wantField string
 	}{
-		{dyn, Options{Sampler: "deterministic", Tile: 64, Overlap: 8, Batch: 1}, ""},
-		{dyn, Options{Sampler: "stochastic", Tile: 16, Overlap: 0, Batch: 4}, ""},
-		{dyn, Options{Sampler: "ddim", Tile: 64, Overlap: 8, Batch: 1}, "sampler"},
-		{dyn, Options{Sampler: "deterministic", Tile: 30, Overlap: 4, Batch: 1}, "tile"},
-		{dyn, Options{Sampler: "deterministic", Tile: 8192, Overlap: 4, Batch: 1}, "tile"},
-		{dyn, Options{Sampler: "deterministic", Tile: 16, Overlap: 16, Batch: 1}, "overlap"},
-		{dyn, Options{Sampler: "deterministic", Tile: 16, Overlap: 4, Batch: 5}, "batch"},
-		{fixed, Options{Sampler: "deterministic", Tile: 32, Overlap: 8, Batch: 2}, ""},
-		{fixed, Options{Sampler: "deterministic", Tile: 64, Overlap: 8, Batch: 2}, "tile"},
-		{fixed, Options{Sampler: "deterministic", Tile: 32, Overlap: 8, Batch: 1}, "batch"},
+		{dyn, Options{Sampler: vocab.Deterministic, Tile: 64, Overlap: 8, Batch: 1}, ""},
+		{dyn, Options{Sampler: vocab.Stochastic, Tile: 16, Overlap: 0, Batch: 4}, ""},
+		{dyn, Options{Sampler: vocab.Sampler(7), Tile: 64, Overlap: 8, Batch: 1}, "sampler"},
+		{dyn, Options{Sampler: vocab.Deterministic, Tile: 30, Overlap: 4, Batch: 1}, "tile"},
+		{dyn, Options{Sampler: vocab.Deterministic, Tile: 8192, Overlap: 4, Batch: 1}, "tile"},
+		{dyn, Options{Sampler: vocab.Deterministic, Tile: 16, Overlap: 16, Batch: 1}, "overlap"},
+		{dyn, Options{Sampler: vocab.Deterministic, Tile: 16, Overlap: 4, Batch: 5}, "batch"},
+		{fixed, Options{Sampler: vocab.Deterministic, Tile: 32, Overlap: 8, Batch: 2}, ""},
+		{fixed, Options{Sampler: vocab.Deterministic, Tile: 64, Overlap: 8, Batch: 2}, "tile"},
+		{fixed, Options{Sampler: vocab.Deterministic, Tile: 32, Overlap: 8, Batch: 1}, "batch"},
 	} {
 		err := c.e.CheckOptions(c.o)
 		var oe *OptionError

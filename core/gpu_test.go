@@ -29,6 +29,7 @@ import (
 	"github.com/resshift/resshift/core/metric"
 	"github.com/resshift/resshift/core/ort"
 	"github.com/resshift/resshift/internal/testimg"
+	"github.com/resshift/resshift/vocab"
 )
 
 func gpuProvider() string {
@@ -145,8 +146,8 @@ func TestGPUProviderLoads(t *testing.T) {
 func TestGPUMatchesCPU(t *testing.T) {
 	cpu := cpuEngine(t, "")
 	ims := evalSet(t, "Set14")
-	want := map[string][][]float32{}
-	for _, kind := range []string{"stochastic", "deterministic"} {
+	want := map[vocab.Sampler][][]float32{}
+	for _, kind := range []vocab.Sampler{vocab.Stochastic, vocab.Deterministic} {
 		for _, im := range ims {
 			o := cpu.Options()
 			o.Sampler = kind
@@ -159,7 +160,7 @@ func TestGPUMatchesCPU(t *testing.T) {
 	}
 	for _, perStep := range []bool{false, true} {
 		gpu := gpuEngine(t, "", func(c *Config) { c.Runtime.PerStep = perStep })
-		for _, kind := range []string{"stochastic", "deterministic"} {
+		for _, kind := range []vocab.Sampler{vocab.Stochastic, vocab.Deterministic} {
 			worst := math.Inf(1)
 			for i, im := range ims {
 				o := gpu.Options()

@@ -11,11 +11,11 @@ import (
 // Options control one Upscale call. Start from Engine.Options() (the configured
 // defaults) and change what you need; every field is used as is.
 type Options struct {
-	Seed    uint64 // noise seed (stochastic sampler and prior)
-	Sampler string // "deterministic" | "stochastic"
-	Tile    int    // LR tile side (multiple of the model's padding multiple)
-	Overlap int    // LR overlap between tiles, < Tile
-	Batch   int    // tiles per ONNX Runtime call, 1..model max_batch (fixed graphs: exactly max_batch)
+	Seed    uint64        // noise seed (stochastic sampler and prior)
+	Sampler vocab.Sampler // Stochastic or Deterministic (vocab.SamplerDefault is refused: there is no default here)
+	Tile    int           // LR tile side (multiple of the model's padding multiple)
+	Overlap int           // LR overlap between tiles, < Tile
+	Batch   int           // tiles per ONNX Runtime call, 1..model max_batch (fixed graphs: exactly max_batch)
 
 	// Progress, when set, is called after every denoiser call from the
 	// goroutine running Upscale (on the fused chain path, which runs all
@@ -82,10 +82,9 @@ func (e *Engine) check(o Options) (sampler.Kind, error) {
 	bad := func(field, format string, args ...any) (sampler.Kind, error) {
 		return 0, &OptionError{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
-	kind, err := sampler.ParseKind(o.Sampler)
 	switch {
-	case err != nil:
-		return bad("sampler", "%q: %v", o.Sampler, err)
+	case !o.Sampler.Valid():
+		return bad("sampler", "%q: must be stochastic or deterministic", o.Sampler.String())
 	case t.Fixed && o.Tile != t.Tile:
 		return bad("tile", "%d: model %s has fixed-shape graphs and only accepts tile %d", o.Tile, name, t.Tile)
 	case o.Tile < t.Multiple || o.Tile%t.Multiple != 0:
@@ -99,7 +98,7 @@ func (e *Engine) check(o Options) (sampler.Kind, error) {
 	case o.Batch < 1 || o.Batch > t.MaxBatch:
 		return bad("batch", "%d: must be in 1..%d for model %s", o.Batch, t.MaxBatch, name)
 	}
-	return kind, nil
+	return o.Sampler, nil
 }
 
 func invalid(format string, args ...any) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/resshift/resshift/vocab"
 )
 
 // Calls with a tile shape seen before reuse its run (buffers and ONNX Runtime bindings); the pool keeps at most
@@ -15,7 +17,7 @@ func TestRunPoolReuse(t *testing.T) {
 	if n := e.runs.idleRuns(); n != 1 {
 		t.Fatalf("%d idle runs after one call, want 1", n)
 	}
-	key := runKey{n: 1, tw: 48, th: 40, kind: 0}
+	key := runKey{n: 1, tw: 48, th: 40, kind: vocab.Stochastic} // the default config's sampler
 	r := e.runs.get(key)
 	if r == nil {
 		t.Fatalf("no idle run for %+v", key)

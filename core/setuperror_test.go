@@ -19,7 +19,7 @@ func TestNewErrorsHaveStepAndKind(t *testing.T) {
 		step SetupStep
 		kind *vocab.Kind
 	}{
-		{"invalid config", func(c *Config) { c.Sampler.Kind = "euler" }, SetupConfig, vocab.ErrInvalidInput},
+		{"invalid config", func(c *Config) { c.Sampler.Kind = vocab.SamplerDefault }, SetupConfig, vocab.ErrInvalidInput},
 		{"missing model directory", func(c *Config) { c.Model = "/nonexistent/model" }, SetupModel, vocab.ErrInvalidInput},
 		{"unknown model name", func(c *Config) { c.Model = "reel" }, SetupModel, vocab.ErrInvalidInput},
 		{"ONNX Runtime not loadable", func(c *Config) { c.Runtime.ORTLibrary = "/nonexistent/libonnxruntime.so.1" }, SetupRuntime, vocab.ErrUnavailable},

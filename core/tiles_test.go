@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/resshift/resshift/core/tile"
+	"github.com/resshift/resshift/vocab"
 )
 
 // blendRanges samples the plan's ranges with UpscaleTiles, range k on engines[k%len(engines)], and blends the
@@ -87,7 +88,7 @@ func TestUpscaleTilesBlendIsUpscaleRGB(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			es := tc.engines(t)
 			img := smooth(tc.w, tc.h, 41)
-			for _, kind := range []string{"deterministic", "stochastic"} {
+			for _, kind := range []vocab.Sampler{vocab.Deterministic, vocab.Stochastic} {
 				o := es[0].Options()
 				o.Sampler, o.Seed, o.Tile, o.Overlap, o.Batch = kind, 9, tc.tile, tc.overlap, tc.batch
 				want, _, err := es[0].UpscaleRGB(context.Background(), img, tc.w, tc.h, o)

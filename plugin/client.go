@@ -50,7 +50,11 @@ func (c *client) Info(ctx context.Context) (Info, error) {
 	if err != nil {
 		return Info{}, c.wrap(ctx, "info", err)
 	}
-	return infoFromProto(r), nil
+	info, err := infoFromProto(r)
+	if err != nil { // the plugin's own defaults: its fault, not the caller's
+		return Info{}, &Error{Kind: ErrInternal, Msg: "plugin: info: defaults: " + err.Error(), Err: err}
+	}
+	return info, nil
 }
 
 // Upscale streams req.Image to the plugin in chunks and collects the result.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/plugin"
+	"github.com/resshift/resshift/vocab"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -31,15 +32,15 @@ func TestHostUpscaleMatchesInProcess(t *testing.T) {
 		img        *imageio.Image
 		in         string // input format
 		opt        plugin.Options
-		wantFormat string
+		wantFormat vocab.Format
 	}{
 		{"png rgb", testImage(40, 30, false, 8, 1), "png", plugin.Options{}, "png"},
 		{"png rgba", testImage(24, 24, true, 8, 2), "png", plugin.Options{}, "png"},
 		{"png 16-bit", testImage(20, 16, false, 16, 3), "png", plugin.Options{}, "png"},
 		{"jpeg to webp", testImage(32, 20, false, 8, 4), "jpeg", plugin.Options{Format: "webp", Quality: 80}, "webp"},
-		{"tiff to jpg, stripped", testImage(16, 16, false, 8, 5), "tiff", plugin.Options{Format: "jpg", StripMetadata: true}, "jpeg"},
+		{"tiff to jpg, stripped", testImage(16, 16, false, 8, 5), "tiff", plugin.Options{Format: vocab.JPEG, StripMetadata: true}, "jpeg"},
 		{"stochastic, seed, tiling", testImage(48, 40, false, 8, 6), "png",
-			plugin.Options{Sampler: "stochastic", Seed: ptr(uint64(7)), Tile: 16, Overlap: ptr(4), Batch: 2}, "png"},
+			plugin.Options{Sampler: vocab.Stochastic, Seed: ptr(uint64(7)), Tile: 16, Overlap: ptr(4), Batch: 2}, "png"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,7 +53,7 @@ func TestHostUpscaleMatchesInProcess(t *testing.T) {
 				t.Fatalf("got %d×%d %s, want %d×%d %s", got.Width, got.Height, got.Format,
 					4*tc.img.Width, 4*tc.img.Height, tc.wantFormat)
 			}
-			if got.ContentType() != "image/"+tc.wantFormat {
+			if got.ContentType() != "image/"+tc.wantFormat.String() {
 				t.Errorf("content type %q", got.ContentType())
 			}
 			want, err := ref.Upscale(context.Background(), req)
@@ -79,7 +80,7 @@ func TestHostInfo(t *testing.T) {
 		t.Errorf("info %+v (host pid %d)", info, h.PID())
 	}
 	d := info.Defaults
-	if d.Sampler != "stochastic" || d.Seed == nil || *d.Seed != 12345 || d.Tile != 32 || d.Overlap == nil || d.Batch != 1 {
+	if d.Sampler != vocab.Stochastic || d.Seed == nil || *d.Seed != 12345 || d.Tile != 32 || d.Overlap == nil || d.Batch != 1 {
 		t.Errorf("defaults %+v", d)
 	}
 	if info.MaxInputBytes != imageio.DefaultMaxFileBytes || info.MaxInputPixels != imageio.DefaultMaxPixels {
@@ -137,7 +138,8 @@ func TestHostErrors(t *testing.T) {
 		{"not an image", plugin.Request{Image: []byte("definitely not an image")}, plugin.ErrInvalidInput, false, "imageio: decode"},
 		{"empty", plugin.Request{}, plugin.ErrInvalidInput, false, "image: empty"},
 		{"batch too large", plugin.Request{Image: png, Options: plugin.Options{Batch: 99}}, plugin.ErrInvalidInput, false, "must be in 1..4"},
-		{"bad sampler", plugin.Request{Image: png, Options: plugin.Options{Sampler: "fancy"}}, plugin.ErrInvalidInput, false, `sampler: want deterministic or stochastic, got "fancy"`},
+		{"bad sampler", plugin.Request{Image: png, Options: plugin.Options{Sampler: vocab.Sampler(7)}}, plugin.ErrInvalidInput, false, `sampler: want deterministic or stochastic, got "Sampler(7)"`},
+		{"alias format", plugin.Request{Image: png, Options: plugin.Options{Format: "jpg"}}, plugin.ErrInvalidInput, false, `format: want png, jpeg, webp or tiff, got "jpg"`},
 		{"bad format", plugin.Request{Image: png, Options: plugin.Options{Format: "gif"}}, plugin.ErrInvalidInput, false, `format: want png, jpeg, webp or tiff, got "gif"`},
 		{"20 MiB over the pixel limit", plugin.Request{Image: big, Options: plugin.Options{MaxInputPixels: 1 << 20}},
 			plugin.ErrTooLarge, true, "image is 2300×2300 = 5290000 pixels, limit 1048576"},
@@ -302,7 +304,7 @@ func TestHostConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			req := plugin.Request{Image: encode(t, testImage(16+i, 12, i%2 == 0, 8, uint64(i)), "png"),
-				Options: plugin.Options{Seed: ptr(uint64(i)), Sampler: "stochastic"}}
+				Options: plugin.Options{Seed: ptr(uint64(i)), Sampler: vocab.Stochastic}}
 			got, err := h.Upscale(context.Background(), req)
 			if err != nil {
 				errs <- err

@@ -89,7 +89,11 @@ func (s *server) upscale(stream pb.Upscaler_UpscaleServer) error {
 	if err != nil {
 		return err
 	}
-	req := Request{Image: data, Options: optionsFromProto(hdr.GetOptions())}
+	opt, err := optionsFromProto(hdr.GetOptions())
+	if err != nil {
+		return toStatus(err)
+	}
+	req := Request{Image: data, Options: opt}
 	if hdr.GetProgress() {
 		// Called from this goroutine (the Upscaler's contract), so Sends do not race.
 		req.Progress = func(p Progress) error {

@@ -39,18 +39,24 @@ type Request struct {
 }
 
 // Options of one request. Zero values (and nil pointers) mean the plugin's
-// configured default; Info.Defaults reports those.
+// configured default; Info.Defaults reports those. The zero Sampler
+// (vocab.SamplerDefault) and the zero Format (vocab.FormatAuto) are "unset";
+// on the wire they travel as their names (an absent sampler, an empty
+// format), which the plugin reads into these types once, refusing a bad
+// name with an ErrInvalidInput error naming it. Set them from the vocab
+// constants: Validate refuses a non-canonical Format("jpg") (read a name
+// with ParseOutputFormat).
 type Options struct {
-	Sampler string  // "deterministic" | "stochastic"
-	Seed    *uint64 // noise seed
-	Tile    int     // LR tile side
-	Overlap *int    // LR overlap between tiles; nil or -1 (tile.OverlapDefault) = the default
-	Batch   int     // tiles per ONNX Runtime call
+	Sampler vocab.Sampler // vocab.Stochastic | vocab.Deterministic; vocab.SamplerDefault = the plugin's
+	Seed    *uint64       // noise seed
+	Tile    int           // LR tile side
+	Overlap *int          // LR overlap between tiles; nil or -1 (tile.OverlapDefault) = the default
+	Batch   int           // tiles per ONNX Runtime call
 
-	Format        string // output "png" | "jpeg" | "webp" | "tiff"; "" = the plugin's output.format, else the input's
-	Quality       int    // JPEG/WebP quality 1..100
-	Lossless      bool   // lossless WebP
-	StripMetadata bool   // drop ICC/EXIF/XMP/IPTC from the output
+	Format        vocab.Format // output, one of OutputFormats; vocab.FormatAuto = the plugin's output.format, else the input's
+	Quality       int          // JPEG/WebP quality 1..100
+	Lossless      bool         // lossless WebP
+	StripMetadata bool         // drop ICC/EXIF/XMP/IPTC from the output
 
 	// MaxInputPixels is a tighter input limit (width×height) for this
 	// request, checked from the image header before any pixel is decoded;
@@ -74,16 +80,14 @@ func (o Options) Tiling() tile.Settings {
 // limits are tile.Settings.Check's.
 func (o Options) Validate() error {
 	var bad []string
-	if o.Sampler != "" {
-		if _, err := vocab.ParseSampler(o.Sampler); err != nil {
-			bad = append(bad, fmt.Sprintf("sampler: want deterministic or stochastic, got %q", o.Sampler))
-		}
+	if o.Sampler != vocab.SamplerDefault && !o.Sampler.Valid() {
+		bad = append(bad, samplerProblem(o.Sampler.String()))
 	}
 	for _, p := range o.Tiling().Check() {
 		bad = append(bad, p.String())
 	}
-	if _, err := ParseOutputFormat(o.Format); err != nil {
-		bad = append(bad, err.Error())
+	if o.Format != vocab.FormatAuto && !slices.Contains(OutputFormats, o.Format) {
+		bad = append(bad, formatProblem(string(o.Format)))
 	}
 	if o.Quality < 0 || o.Quality > 100 {
 		bad = append(bad, fmt.Sprintf("quality: must be 0 (default) or 1..100, got %d", o.Quality))
@@ -101,15 +105,38 @@ func (o Options) Validate() error {
 // HEIF, whose encoders a plugin's libvips may lack.
 var OutputFormats = []vocab.Format{vocab.PNG, vocab.JPEG, vocab.WebP, vocab.TIFF}
 
-// ParseOutputFormat reads a request's output format with vocab.ParseFormat
-// ("" is vocab.FormatAuto, the plugin's default) and refuses a format not
-// in OutputFormats with an ErrInvalidInput error naming it.
+// ParseOutputFormat reads a request's output format name with
+// vocab.ParseFormat (aliases included; "" is vocab.FormatAuto, the plugin's
+// default) and refuses a format not in OutputFormats with an
+// ErrInvalidInput error naming it. The plugin reads the wire's format with
+// it; hosts that take a format name from their own callers (a URL, a form)
+// can too.
 func ParseOutputFormat(s string) (vocab.Format, error) {
 	f, err := vocab.ParseFormat(s)
 	if err != nil || (f != vocab.FormatAuto && !slices.Contains(OutputFormats, f)) {
-		return vocab.FormatAuto, &Error{Kind: ErrInvalidInput, Msg: fmt.Sprintf("format: want png, jpeg, webp or tiff, got %q", s)}
+		return vocab.FormatAuto, &Error{Kind: ErrInvalidInput, Msg: formatProblem(s)}
 	}
 	return f, nil
+}
+
+// parseSampler reads the wire's sampler name: "" is vocab.SamplerDefault.
+func parseSampler(s string) (vocab.Sampler, error) {
+	if s == "" {
+		return vocab.SamplerDefault, nil
+	}
+	k, err := vocab.ParseSampler(s)
+	if err != nil {
+		return vocab.SamplerDefault, &Error{Kind: ErrInvalidInput, Msg: samplerProblem(s)}
+	}
+	return k, nil
+}
+
+func samplerProblem(got string) string {
+	return fmt.Sprintf("sampler: want deterministic or stochastic, got %q", got)
+}
+
+func formatProblem(got string) string {
+	return fmt.Sprintf("format: want png, jpeg, webp or tiff, got %q", got)
 }
 
 // Progress reports the state of an Upscale call (the shared vocabulary's).
@@ -117,26 +144,23 @@ type Progress = vocab.Progress
 
 // Response is the result of an Upscale call.
 type Response struct {
-	Image         []byte // the encoded result, owned by the caller
-	Format        string // "png", "jpeg", "webp" or "tiff": the format of Image
-	Width, Height int    // size of the result in pixels
+	Image         []byte       // the encoded result, owned by the caller
+	Format        vocab.Format // the format of Image: one of OutputFormats
+	Width, Height int          // size of the result in pixels
 	Stats         Stats
 }
 
 // ContentType is the MIME type of the encoded result.
-func (r Response) ContentType() string { return vocab.Format(r.Format).MIME() }
+func (r Response) ContentType() string { return r.Format.MIME() }
 
 // Stats are the engine's timings of one call (the shared vocabulary's);
 // Total is decode, upscale and encode in the plugin.
 type Stats = vocab.Stats
 
-// Info describes the plugin's model, defaults and limits.
+// Info describes the plugin's model (the shared vocab.ModelInfo, as
+// core.Info has it), defaults and limits.
 type Info struct {
-	Model, Version, Description, License string
-	Scale                                int    // upscaling factor
-	Space                                string // "pixel" or "latent"
-	Steps                                int    // diffusion steps
-	Provider, ORTVersion                 string
+	vocab.ModelInfo
 	// Defaults are the options a request gets for its unset fields (all set).
 	Defaults Options
 	// Effective limits; 0 = none.

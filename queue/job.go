@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/resshift/resshift/vocab"
 )
 
 // ErrBadInput marks a deterministic failure: the job's image or options are
@@ -27,18 +29,21 @@ import (
 var ErrBadInput = errors.New("bad input")
 
 // Upscaler is the engine as the queue sees it. Upscale returns the encoded
-// output and its format ("png", "jpeg", "webp" or "tiff"); an error matching
+// output and its format (vocab.PNG, JPEG, WebP or TIFF); an error matching
 // ErrBadInput is deterministic. It must be safe for concurrent use.
 type Upscaler interface {
-	Upscale(ctx context.Context, in []byte, opt Options) (out []byte, format string, err error)
+	Upscale(ctx context.Context, in []byte, opt Options) (out []byte, format vocab.Format, err error)
 }
 
 // Options are the per-job encoder options. The sampling options (sampler,
-// seed, tiling) are the worker's engine configuration.
+// seed, tiling) are the worker's engine configuration. In a job message
+// Format is its name, as a string field would be ("png", "jpeg", ...; an
+// alias such as "jpg" reads as "jpeg"); a name vocab.ParseFormat does not
+// know makes the message no job (json.Unmarshal fails).
 type Options struct {
-	Format  string `json:"format,omitempty"`  // png | jpeg | webp | tiff; "" = the input's format
-	Quality int    `json:"quality,omitempty"` // JPEG/WebP quality 1..100, 0 = default
-	Strip   bool   `json:"strip,omitempty"`   // drop metadata
+	Format  vocab.Format `json:"format,omitempty"`  // png | jpeg | webp | tiff; vocab.FormatAuto = the input's format
+	Quality int          `json:"quality,omitempty"` // JPEG/WebP quality 1..100, 0 = default
+	Strip   bool         `json:"strip,omitempty"`   // drop metadata
 }
 
 // Job is one upscale job, the JSON body of a message on the jobs stream.
@@ -70,7 +75,7 @@ type Result struct {
 	Batch    string        `json:"batch"`
 	State    string        `json:"state"`            // StateDone or StateFailed
 	Output   string        `json:"output,omitempty"` // where the output is (done)
-	Format   string        `json:"format,omitempty"` // the output's format (done)
+	Format   vocab.Format  `json:"format,omitempty"` // the output's format (done)
 	Bytes    int           `json:"bytes,omitempty"`  // the output's size (done)
 	Error    string        `json:"error,omitempty"`  // what was wrong (failed)
 	Worker   string        `json:"worker"`
@@ -117,6 +122,9 @@ func (j *Job) check() error {
 		return fmt.Errorf("job %s: no input", j.ID)
 	case j.Output == "":
 		return fmt.Errorf("job %s: no output", j.ID)
+	}
+	if _, err := vocab.ParseFormat(string(j.Options.Format)); err != nil { // a value set in Go; a decoded job has a parsed one
+		return fmt.Errorf("job %s: options: %w", j.ID, err)
 	}
 	return nil
 }

@@ -7,12 +7,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/resshift/resshift/vocab"
 )
 
 // FuzzJobMessage: a job message body, as a worker decodes it, never panics the worker: it is not JSON (a JSON
 // error), fails Job.check with a message naming the problem, or is a job whose id and batch are single subject
 // tokens (its result subject has exactly the expected tokens), that survives a JSON round trip, and whose
-// file:// locations resolve only to paths inside the worker's file root (anything else is ErrBadInput).
+// file:// locations resolve only to paths inside the worker's file root (anything else is ErrBadInput). A format
+// name vocab.ParseFormat does not read is an ErrInvalidInput decoding error; an alias reads as the canonical name.
 // Seeded with job messages like those the tests and Submit publish.
 func FuzzJobMessage(f *testing.F) {
 	root := f.TempDir()
@@ -32,6 +35,8 @@ func FuzzJobMessage(f *testing.F) {
 	}
 	f.Add([]byte(`{"id":"x","batch":"y","input":"file://localhost/../../etc/passwd","output":"file:///%2e%2e/o"}`))
 	f.Add([]byte(`not a job`))
+	f.Add([]byte(`{"id":"x","batch":"y","input":"in/x","output":"out/x","options":{"format":"bmp"}}`))
+	f.Add([]byte(`{"id":"x","batch":"y","input":"in/x","output":"out/x","options":{"format":"JPG"}}`))
 	a := access{fileRoot: root}
 	cfg := DefaultConfig()
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -39,8 +44,9 @@ func FuzzJobMessage(f *testing.F) {
 		if err := json.Unmarshal(data, &job); err != nil {
 			var se *json.SyntaxError
 			var te *json.UnmarshalTypeError
+			// A typed field (options.format, vocab.Format) refuses a name it does not know with its own error.
 			if !errors.As(err, &se) && !errors.As(err, &te) && !strings.HasPrefix(err.Error(), "json: ") &&
-				!strings.HasPrefix(err.Error(), "unexpected end of JSON input") {
+				!strings.HasPrefix(err.Error(), "unexpected end of JSON input") && !errors.Is(err, vocab.ErrInvalidInput) {
 				t.Fatalf("JSON error %T %v", err, err)
 			}
 			return

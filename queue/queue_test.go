@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/resshift/resshift/queue"
+	"github.com/resshift/resshift/vocab"
 )
 
 // TestSingleNode: an embedded single node, one worker; good images are done
@@ -106,7 +107,7 @@ type flaky struct {
 	seen map[int]bool
 }
 
-func (f *flaky) Upscale(ctx context.Context, in []byte, o queue.Options) ([]byte, string, error) {
+func (f *flaky) Upscale(ctx context.Context, in []byte, o queue.Options) ([]byte, vocab.Format, error) {
 	f.mu.Lock()
 	first := !f.seen[len(in)]
 	f.seen[len(in)] = true

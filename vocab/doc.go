@@ -6,7 +6,9 @@
 //   - [Format]: an encoded image format (png, jpeg, webp, tiff, avif,
 //     heif), parsed with its aliases (jpg, tif, heic), with its MIME type,
 //     file extension and magic-byte sniffing;
-//   - [Sampler]: the reverse-process kind (stochastic or deterministic);
+//   - [Sampler]: the reverse-process kind (stochastic or deterministic;
+//     the zero value, [SamplerDefault], is "not chosen");
+//   - [ModelInfo]: the model and runtime description every face reports;
 //   - [Progress] and [Stats]: what an upscale call reports while and after
 //     it runs;
 //   - the error kinds ([ErrInvalidInput] and its refinements, [ErrCanceled],

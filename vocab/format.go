@@ -7,7 +7,15 @@ import (
 )
 
 // Format is an encoded image format. The zero value, [FormatAuto], means
-// "not chosen": an output in the input's format (or PNG).
+// "not chosen": an output in the input's format (or PNG), or, for a request
+// field (plugin.Options.Format, a queue job's format), the configured
+// default.
+//
+// Format reads and writes its name as text ([Format.UnmarshalText] parses
+// with [ParseFormat], aliases included; [Format.MarshalText] writes the
+// canonical name), so TOML configs and JSON messages carry the same strings
+// as a plain string field would. A value set in Go should be one of the
+// constants; [Format.Known] tells.
 type Format string
 
 // The formats resshift reads and writes. AVIF and HEIF need a libvips
@@ -47,6 +55,33 @@ func ParseFormat(s string) (Format, error) {
 	}
 	return FormatAuto, NewError(ErrInvalidInput,
 		fmt.Sprintf("format %q: want png, jpeg, webp, tiff, avif or heif", s), nil)
+}
+
+// Known reports whether f is one of [Formats] (not FormatAuto, not a
+// non-canonical value such as Format("jpg")).
+func (f Format) Known() bool {
+	for _, k := range Formats {
+		if f == k {
+			return true
+		}
+	}
+	return false
+}
+
+// MarshalText writes f as it is, as a string field would: the canonical
+// name of a parsed Format ("" for FormatAuto). It never fails, so a message
+// holding a value set in Go (Format("jpg")) is still written; the reader's
+// UnmarshalText parses it.
+func (f Format) MarshalText() ([]byte, error) { return []byte(f), nil }
+
+// UnmarshalText reads a name or alias with ParseFormat ("" is FormatAuto).
+func (f *Format) UnmarshalText(b []byte) error {
+	v, err := ParseFormat(string(b))
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
 }
 
 // String returns the canonical name ("jpeg", not "jpg"); "" for FormatAuto.

@@ -22,3 +22,18 @@ type Stats struct {
 	EncoderORT, DenoiserORT, DecoderORT time.Duration
 	Total                               time.Duration // the whole call, including decode/encode where the callee did them
 }
+
+// ModelInfo describes a loaded model and the runtime running it: what
+// core.Info, plugin.Info, the C ABI's resshift_info and `resshift info`
+// share. The JSON names are those of `resshift info --json`.
+type ModelInfo struct {
+	Model       string `json:"model"`       // the pack's name
+	Version     string `json:"version"`     // the pack's version
+	Description string `json:"description"` // one line
+	License     string `json:"license"`     // the weights' licence
+	Scale       int    `json:"scale"`       // upscaling factor
+	Space       string `json:"space"`       // "pixel" or "latent"
+	Steps       int    `json:"steps"`       // diffusion steps (denoiser calls per tile)
+	Provider    string `json:"provider"`    // the execution provider in use: "cpu", "cuda", "tensorrt"
+	ORTVersion  string `json:"ort_version"` // the loaded ONNX Runtime version
+}

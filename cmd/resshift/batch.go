@@ -13,7 +13,6 @@ import (
 	"github.com/resshift/resshift/queue"
 	"github.com/resshift/resshift/queue/embedded"
 	qengine "github.com/resshift/resshift/queue/engine"
-	"github.com/resshift/resshift/vocab"
 )
 
 const batchUsage = `Usage: resshift batch [flags] -o OUT INPUT...
@@ -196,7 +195,7 @@ func (b *batchRun) outputName(src string) string {
 	f, known := canonicalFormat(strings.TrimPrefix(ext, "."))
 	switch {
 	case b.opt.Format != "":
-		ext = vocab.Format(b.opt.Format).Ext()
+		ext = b.opt.Format.Ext()
 	case !known || f == "":
 		ext = ".png"
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/pipeline"
+	"github.com/resshift/resshift/vocab"
 )
 
 const benchUsage = `Usage: resshift bench [--size 256] [--runs 3] [--warmup 1] [--input FILE] [--per-step | --paired] [--json] [engine flags]
@@ -56,27 +57,27 @@ type benchRun struct {
 }
 
 type benchReport struct {
-	Model      string     `json:"model"`
-	Version    string     `json:"model_version"`
-	Provider   string     `json:"provider"`
-	ORTVersion string     `json:"ort_version"`
-	CPU        string     `json:"cpu"`
-	NumCPU     int        `json:"num_cpu"`
-	Threads    int        `json:"intra_op_threads"`
-	Input      string     `json:"input"`
-	Width      int        `json:"width"`
-	Height     int        `json:"height"`
-	OutWidth   int        `json:"out_width"`
-	OutHeight  int        `json:"out_height"`
-	Sampler    string     `json:"sampler"`
-	Seed       uint64     `json:"seed"`
-	Tile       int        `json:"tile"`
-	Overlap    int        `json:"overlap"`
-	Batch      int        `json:"batch"`
-	Warmup     int        `json:"warmup"`
-	Chain      bool       `json:"chain"` // the fused chain graph ran (false: per step)
-	Runs       []benchRun `json:"runs"`
-	Median     benchRun   `json:"median"`
+	Model      string        `json:"model"`
+	Version    string        `json:"model_version"`
+	Provider   string        `json:"provider"`
+	ORTVersion string        `json:"ort_version"`
+	CPU        string        `json:"cpu"`
+	NumCPU     int           `json:"num_cpu"`
+	Threads    int           `json:"intra_op_threads"`
+	Input      string        `json:"input"`
+	Width      int           `json:"width"`
+	Height     int           `json:"height"`
+	OutWidth   int           `json:"out_width"`
+	OutHeight  int           `json:"out_height"`
+	Sampler    vocab.Sampler `json:"sampler"`
+	Seed       uint64        `json:"seed"`
+	Tile       int           `json:"tile"`
+	Overlap    int           `json:"overlap"`
+	Batch      int           `json:"batch"`
+	Warmup     int           `json:"warmup"`
+	Chain      bool          `json:"chain"` // the fused chain graph ran (false: per step)
+	Runs       []benchRun    `json:"runs"`
+	Median     benchRun      `json:"median"`
 	// --paired: the per-step path's runs, interleaved with the chain's, and the median of the per-pair ratios
 	// chain total / per-step total.
 	PerStep   *benchReport `json:"per_step,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/resshift/resshift/core"
+	"github.com/resshift/resshift/vocab"
 )
 
 // configsDir is the repository's configs/ folder.
@@ -67,7 +68,7 @@ func TestConfigsLoad(t *testing.T) {
 			}
 		},
 		"official-v3.toml": func(t *testing.T, c core.Config) {
-			if c.Model == "" || c.Sampler.Kind != "stochastic" || c.Sampler.Seed != 12345 {
+			if c.Model == "" || c.Sampler.Kind != vocab.Stochastic || c.Sampler.Seed != 12345 {
 				t.Errorf("model %q sampler %q seed %d, want a pack dir, stochastic, 12345", c.Model, c.Sampler.Kind, c.Sampler.Seed)
 			}
 		},

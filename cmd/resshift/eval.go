@@ -18,6 +18,7 @@ import (
 	"github.com/resshift/resshift/core/metric"
 	"github.com/resshift/resshift/core/pipeline"
 	"github.com/resshift/resshift/core/resample"
+	"github.com/resshift/resshift/vocab"
 )
 
 const evalUsage = `Usage: resshift eval --hr DIR --lr DIR [--scale 4] [--sampler both|deterministic|stochastic|none]
@@ -94,7 +95,7 @@ type evalReport struct {
 	ModelVersion string              `json:"model_version,omitempty"`
 	Provider     string              `json:"provider,omitempty"`
 	ORTVersion   string              `json:"ort_version,omitempty"`
-	Samplers     []string            `json:"samplers"`
+	Samplers     []vocab.Sampler     `json:"samplers"`
 	Seed         uint64              `json:"seed"`
 	Tile         int                 `json:"tile,omitempty"`
 	Overlap      int                 `json:"overlap,omitempty"`
@@ -130,12 +131,13 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if err := ef.check("eval"); err != nil {
 		return err
 	}
-	var kinds []string
+	var kinds []vocab.Sampler
 	switch *samplers {
 	case "both":
-		kinds = []string{"deterministic", "stochastic"}
+		kinds = []vocab.Sampler{vocab.Deterministic, vocab.Stochastic}
 	case "deterministic", "stochastic":
-		kinds = []string{*samplers}
+		k, _ := vocab.ParseSampler(*samplers)
+		kinds = []vocab.Sampler{k}
 	case "none":
 	default:
 		return usagef("eval", "--sampler %q: want both, deterministic, stochastic or none", *samplers)
@@ -185,7 +187,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		rep.Seed, rep.Tile, rep.Overlap, rep.Batch = opt.Seed, opt.Tile, opt.Overlap, opt.Batch
 		lim = pipeline.Limits(eng)
 		for _, k := range kinds {
-			rep.Methods = append(rep.Methods, methodPrefix+k)
+			rep.Methods = append(rep.Methods, methodPrefix+k.String())
 		}
 	}
 
@@ -292,7 +294,7 @@ func evalPairs(hrDir, lrDir string) ([]evalPair, error) {
 
 // evalOne scores every method on one pair, filling im.
 func evalOne(ctx context.Context, im *evalImage, p evalPair, scale int, lim imageio.Limits, bicubic bool,
-	eng *core.Engine, opt core.Options, kinds []string) error {
+	eng *core.Engine, opt core.Options, kinds []vocab.Sampler) error {
 	hr, err := imageio.DecodeFile(p.hr, lim)
 	if err != nil {
 		return err
@@ -352,7 +354,7 @@ func evalOne(ctx context.Context, im *evalImage, p evalPair, scale int, lim imag
 			return fmt.Errorf("%s%s: %w", methodPrefix, k, err)
 		}
 		st.Total = time.Since(t0)
-		if err := score(methodPrefix+k, toMetric(out), &st); err != nil {
+		if err := score(methodPrefix+k.String(), toMetric(out), &st); err != nil {
 			return err
 		}
 	}

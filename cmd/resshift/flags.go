@@ -92,6 +92,9 @@ type engineFlags struct {
 	quality       int
 	strip         bool
 
+	kind      vocab.Sampler // --sampler, parsed by check
+	outFormat vocab.Format  // --format, parsed by check
+
 	groups int             // flag groups registered
 	set    map[string]bool // flags given on the command line (of those registered)
 }
@@ -112,7 +115,7 @@ func (f *engineFlags) register(fs *flag.FlagSet, groups int) {
 		fs.Uint64Var(&f.seed, "seed", 0, fmt.Sprintf("noise seed (default from config: %d)", def.Sampler.Seed))
 	}
 	if groups&withSampler != 0 {
-		fs.StringVar(&f.sampler, "sampler", "", "sampler: deterministic or stochastic (default from config: "+def.Sampler.Kind+")")
+		fs.StringVar(&f.sampler, "sampler", "", "sampler: deterministic or stochastic (default from config: "+def.Sampler.Kind.String()+")")
 	}
 	fs.IntVar(&f.tile, "tile", 0, "LR tile side in pixels, a multiple of the model's padding multiple (default: the model's)")
 	fs.IntVar(&f.overlap, "overlap", 0, "LR overlap between tiles in pixels, or -1 for the default (default: the model's)")
@@ -139,7 +142,8 @@ func (f *engineFlags) check(cmd string) error {
 	var msgs []string
 	bad := func(format string, args ...any) { msgs = append(msgs, fmt.Sprintf(format, args...)) }
 	if f.set["sampler"] && f.groups&withSampler != 0 {
-		if _, err := vocab.ParseSampler(f.sampler); err != nil {
+		var err error
+		if f.kind, err = vocab.ParseSampler(f.sampler); err != nil {
 			bad("--sampler %q: want deterministic or stochastic", f.sampler)
 		}
 	}
@@ -154,7 +158,8 @@ func (f *engineFlags) check(cmd string) error {
 		bad("--provider %q: want cpu, cuda or tensorrt", f.provider)
 	}
 	if f.set["format"] {
-		if _, ok := canonicalFormat(f.format); !ok {
+		var ok bool
+		if f.outFormat, ok = canonicalFormat(f.format); !ok {
 			bad("--format %q: want png, jpeg, webp, tiff, avif or heif", f.format)
 		}
 	}
@@ -185,7 +190,8 @@ func (f *engineFlags) tiling() tile.Settings {
 }
 
 // loadConfig returns the configuration: defaults, then --config, then
-// RESSHIFT_* variables, then the flags, validated.
+// RESSHIFT_* variables, then the flags (as check parsed them; call check
+// first), validated.
 func (f *engineFlags) loadConfig() (core.Config, error) {
 	cfg, err := core.LoadConfig(f.config)
 	if err != nil {
@@ -199,7 +205,7 @@ func (f *engineFlags) loadConfig() (core.Config, error) {
 		cfg.Sampler.Seed = f.seed
 	}
 	if s["sampler"] && f.groups&withSampler != 0 {
-		cfg.Sampler.Kind = f.sampler
+		cfg.Sampler.Kind = f.kind
 	}
 	t := f.tiling().Over(cfg.Tiling.Settings())
 	cfg.Tiling.Tile, cfg.Tiling.Overlap, cfg.Tiling.Batch = t.Tile, t.Overlap, t.Batch
@@ -213,7 +219,7 @@ func (f *engineFlags) loadConfig() (core.Config, error) {
 		cfg.Runtime.AllowFallback = f.allowFallback
 	}
 	if s["format"] {
-		cfg.Output.Format, _ = canonicalFormat(f.format)
+		cfg.Output.Format = f.outFormat
 	}
 	if s["quality"] {
 		cfg.Output.Quality = f.quality
@@ -262,9 +268,9 @@ func (f *engineFlags) options(cmd string, eng *core.Engine) (core.Options, error
 
 // canonicalFormat is vocab.ParseFormat for a name that must name a format
 // ("" does not): png, jpeg, webp, tiff, avif or heif, from a name or alias.
-func canonicalFormat(s string) (string, bool) {
+func canonicalFormat(s string) (vocab.Format, bool) {
 	f, err := vocab.ParseFormat(s)
-	return f.String(), err == nil && f != vocab.FormatAuto
+	return f, err == nil && f != vocab.FormatAuto
 }
 
 // interrupted reports whether ctx was cancelled (Ctrl-C).

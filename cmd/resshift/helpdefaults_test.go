@@ -25,7 +25,7 @@ func TestHelpDefaultsMatchCode(t *testing.T) {
 	defer eng.Close()
 	o := eng.Options()
 	want := map[string][]string{ // flag → substrings its usage must contain
-		"sampler":        {"default from config: " + cfg.Sampler.Kind},
+		"sampler":        {"default from config: " + cfg.Sampler.Kind.String()},
 		"seed":           {fmt.Sprintf("default from config: %d", cfg.Sampler.Seed)},
 		"provider":       {"default " + cfg.Runtime.Provider},
 		"batch":          {fmt.Sprintf("default %d", o.Batch)},

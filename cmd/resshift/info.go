@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/resshift/resshift/core"
+	"github.com/resshift/resshift/vocab"
 )
 
 const infoUsage = `Usage: resshift info [--json] [--model NAME|DIR] [--config FILE] [--provider P]
@@ -60,11 +61,11 @@ type diffusionJSON struct {
 
 // defaultsJSON are the configured per-call defaults.
 type defaultsJSON struct {
-	Sampler string `json:"sampler"`
-	Seed    uint64 `json:"seed"`
-	Tile    int    `json:"tile"`
-	Overlap int    `json:"overlap"`
-	Batch   int    `json:"batch"`
+	Sampler vocab.Sampler `json:"sampler"` // written as its name
+	Seed    uint64        `json:"seed"`
+	Tile    int           `json:"tile"`
+	Overlap int           `json:"overlap"`
+	Batch   int           `json:"batch"`
 }
 
 type infoJSON struct {

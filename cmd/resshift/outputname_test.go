@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/resshift/resshift/queue"
+	"github.com/resshift/resshift/vocab"
 )
 
 // TestBatchOutputName: --format picks the extension (vocab.Format.Ext; avif
@@ -11,7 +12,9 @@ import (
 // that format, else .png.
 func TestBatchOutputName(t *testing.T) {
 	for _, tc := range []struct {
-		src, format, want string
+		src    string
+		format vocab.Format
+		want   string
 	}{
 		{"a/photo.jpg", "", "photo_x4.jpg"},
 		{"a/photo.JPEG", "", "photo_x4.JPEG"},

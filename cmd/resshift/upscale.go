@@ -232,7 +232,7 @@ func (u *upscaler) planOutput(out string, inputs []string, ef *engineFlags) erro
 	}
 	u.outFile = out
 	if ef.set["format"] {
-		want, _ := canonicalFormat(ef.format)
+		want := ef.outFormat // parsed by check
 		if got, ok := canonicalFormat(strings.TrimPrefix(filepath.Ext(out), ".")); ok && got != want {
 			return usagef("upscale", "-o %s has a %s extension but --format is %s", out, got, want)
 		}
@@ -349,11 +349,13 @@ func (u *upscaler) outputFor(src string) (path, format string) {
 	if src == stdioName {
 		ext = ""
 	}
-	inFormat, known := canonicalFormat(strings.TrimPrefix(ext, "."))
+	in, known := canonicalFormat(strings.TrimPrefix(ext, "."))
+	inFormat := in.String()
 	known = known && outputFormatOf(inFormat) == inFormat // avif, heif inputs: png by default
 	switch {
 	case u.formatSet:
-		format, _ = canonicalFormat(u.enc.Format)
+		f, _ := canonicalFormat(u.enc.Format)
+		format = f.String()
 	case known:
 		format = inFormat
 	default:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
+	"github.com/resshift/resshift/vocab"
 )
 
 // logo returns a w×h hard-edged logo: an opaque red disc on fully transparent
@@ -49,7 +50,7 @@ func TestAlphaNoFringe(t *testing.T) {
 				}
 				img := logo(32, 32, bg.v)
 				o := e.Options()
-				o.Sampler = "deterministic"
+				o.Sampler = vocab.Deterministic
 				out, _, err := UpscaleImage(context.Background(), e, img, o)
 				if err != nil {
 					t.Fatal(err)

@@ -30,14 +30,11 @@ func Limits(e *core.Engine) imageio.Limits {
 }
 
 // EncodeOptions returns e's configured encoder defaults (the output format
-// in its canonical name: "jpg" → "jpeg").
+// in its canonical name, "jpeg" for a config's "jpg": core.Config holds a
+// parsed vocab.Format).
 func EncodeOptions(e *core.Engine) imageio.EncodeOptions {
 	o := e.Config().Output
-	f := o.Format
-	if p, err := vocab.ParseFormat(f); err == nil { // Config.Validate refused the rest
-		f = p.String()
-	}
-	return imageio.EncodeOptions{Format: f, Quality: o.Quality, Strip: o.StripMetadata}
+	return imageio.EncodeOptions{Format: o.Format.String(), Quality: o.Quality, Strip: o.StripMetadata}
 }
 
 // UpscaleImage upscales a decoded image with e: RGB through the model, alpha

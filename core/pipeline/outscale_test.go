@@ -9,6 +9,7 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/resample"
+	"github.com/resshift/resshift/vocab"
 )
 
 // UpscaleImageTo: output sizes for every scale, native scale identical to
@@ -22,7 +23,7 @@ func TestUpscaleImageTo(t *testing.T) {
 		img.Alpha[i] = float32(i%w)/float32(w)*2 - 1
 	}
 	o := e.Options()
-	o.Sampler = "deterministic"
+	o.Sampler = vocab.Deterministic
 	ctx := context.Background()
 	native, _, err := UpscaleImage(ctx, e, img, o)
 	if err != nil {

@@ -2,7 +2,9 @@ package sampler
 
 import "github.com/resshift/resshift/vocab"
 
-// Kind selects the reverse process: the shared vocabulary's sampler kind.
+// Kind selects the reverse process: the shared vocabulary's sampler kind. A
+// Sampler needs Stochastic or Deterministic; the zero value
+// (vocab.SamplerDefault, "not chosen") is no kind here.
 type Kind = vocab.Sampler
 
 const (

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/resshift/resshift/queue"
+	"github.com/resshift/resshift/vocab"
 )
 
 // QueueConfig hands asynchronous jobs to a NATS JetStream queue whose
@@ -155,13 +156,13 @@ func (a *asyncJobs) submit(ctx context.Context, path string) (string, error) {
 
 // jobStatus is the JSON answer of GET /jobs/<id>.
 type jobStatus struct {
-	ID      string  `json:"id"`
-	State   string  `json:"state"` // queued | done | failed
-	Error   string  `json:"error,omitempty"`
-	Format  string  `json:"format,omitempty"`
-	Bytes   int     `json:"bytes,omitempty"`
-	Worker  string  `json:"worker,omitempty"`
-	Upscale float64 `json:"upscale_ms,omitempty"`
+	ID      string       `json:"id"`
+	State   string       `json:"state"` // queued | done | failed
+	Error   string       `json:"error,omitempty"`
+	Format  vocab.Format `json:"format,omitempty"`
+	Bytes   int          `json:"bytes,omitempty"`
+	Worker  string       `json:"worker,omitempty"`
+	Upscale float64      `json:"upscale_ms,omitempty"`
 }
 
 func (a *asyncJobs) lookup(ctx context.Context, id string) (*queue.Result, error) {

@@ -39,10 +39,10 @@ func refuse(status int, public, format string, args ...any) *httpError {
 
 // job is a parsed request URL.
 type job struct {
-	signature string // the signature segment, "" when left out
-	signed    string // the path the signature covers: "/" + everything after it
-	scale     int    // sr:N; 0 = the model's scale
-	format    string // output format; "" = the source's
+	signature string       // the signature segment, "" when left out
+	signed    string       // the path the signature covers: "/" + everything after it
+	scale     int          // sr:N; 0 = the model's scale
+	format    vocab.Format // output format; vocab.FormatAuto = the source's
 	quality   int
 	strip     bool
 	source    string // decoded source: local:///path, http(s)://..., or a bare path
@@ -116,7 +116,7 @@ func (j *job) setFormat(f string) error {
 	if err != nil || p == vocab.FormatAuto {
 		return refuse(http.StatusBadRequest, "unknown output format (want png, jpeg, webp or tiff)", "output format %q: want png, jpeg, webp or tiff", f)
 	}
-	j.format = p.String()
+	j.format = p
 	return nil
 }
 

@@ -28,13 +28,13 @@ func canonical(j job, sig string, b64 bool) string {
 	if b64 {
 		src := base64.RawURLEncoding.EncodeToString([]byte(j.source))
 		if j.format != "" {
-			src += "." + j.format
+			src += "." + j.format.String()
 		}
 		return "/" + strings.Join(append(segs, src), "/")
 	}
 	src := strings.ReplaceAll(url.PathEscape(j.source), "@", "%40")
 	if j.format != "" {
-		src += "@" + j.format
+		src += "@" + j.format.String()
 	}
 	return "/" + strings.Join(append(segs, "plain", src), "/")
 }

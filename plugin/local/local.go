@@ -44,10 +44,9 @@ func (u *Upscaler) Info(context.Context) (plugin.Info, error) {
 	ci, d, enc, lim := u.e.Info(), u.e.Options(), pipeline.EncodeOptions(u.e), pipeline.Limits(u.e)
 	seed, overlap := d.Seed, d.Overlap
 	return plugin.Info{
-		Model: ci.Model, Version: ci.Version, Description: ci.Description, License: ci.License,
-		Scale: ci.Scale, Space: ci.Space, Steps: ci.Steps, Provider: ci.Provider, ORTVersion: ci.ORTVersion,
+		ModelInfo: ci.ModelInfo,
 		Defaults: plugin.Options{Sampler: d.Sampler, Seed: &seed, Tile: d.Tile, Overlap: &overlap, Batch: d.Batch,
-			Format: enc.Format, Quality: enc.Quality, Lossless: enc.Lossless, StripMetadata: enc.Strip},
+			Format: u.e.Config().Output.Format, Quality: enc.Quality, Lossless: enc.Lossless, StripMetadata: enc.Strip},
 		MaxInputPixels:  effective(lim.MaxPixels, imageio.DefaultMaxPixels),
 		MaxInputBytes:   effective(lim.MaxFileBytes, imageio.DefaultMaxFileBytes),
 		MaxOutputPixels: effective(lim.MaxOutputPixels, imageio.DefaultMaxOutputPixels),
@@ -59,7 +58,7 @@ func (u *Upscaler) Info(context.Context) (plugin.Info, error) {
 func (u *Upscaler) settings(req plugin.Request) (core.Options, imageio.EncodeOptions, imageio.Limits) {
 	o := req.Options
 	opt := u.e.Options()
-	if o.Sampler != "" {
+	if o.Sampler != vocab.SamplerDefault {
 		opt.Sampler = o.Sampler
 	}
 	if o.Seed != nil {
@@ -68,8 +67,8 @@ func (u *Upscaler) settings(req plugin.Request) (core.Options, imageio.EncodeOpt
 	opt = opt.With(o.Tiling())
 	opt.Progress = req.Progress // one vocab.Progress on both sides
 	enc := pipeline.EncodeOptions(u.e)
-	if o.Format != "" {
-		enc.Format = o.Format
+	if o.Format != vocab.FormatAuto {
+		enc.Format = o.Format.String()
 	}
 	if o.Quality > 0 {
 		enc.Quality = o.Quality
@@ -116,7 +115,7 @@ func (u *Upscaler) Upscale(ctx context.Context, req plugin.Request) (plugin.Resp
 		return plugin.Response{}, classify(ctx, err)
 	}
 	st.Total = time.Since(start)
-	return plugin.Response{Image: b, Format: vocab.Sniff(b).String(), Width: out.Width, Height: out.Height, Stats: st}, nil
+	return plugin.Response{Image: b, Format: vocab.Sniff(b), Width: out.Width, Height: out.Height, Stats: st}, nil
 }
 
 // classify wraps an engine or imageio error in a *plugin.Error of its kind

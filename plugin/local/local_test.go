@@ -11,6 +11,7 @@ import (
 	"github.com/resshift/resshift/core/modelpack"
 	"github.com/resshift/resshift/internal/testimg"
 	"github.com/resshift/resshift/plugin"
+	"github.com/resshift/resshift/vocab"
 )
 
 // TestUpscaleFormatSizeBeforeModel: an output the requested format cannot hold
@@ -31,7 +32,7 @@ func TestUpscaleFormatSizeBeforeModel(t *testing.T) {
 	u := New(e)
 	wide := testimg.EncodePNG(image.NewGray(image.Rect(0, 0, 4100, 4))) // ×4 → 16400×16
 	for _, c := range []struct {
-		format string
+		format vocab.Format
 		fail   bool
 	}{{"webp", true}, {"png", false}} {
 		batches := 0

@@ -134,7 +134,7 @@ func (p *viaPlugin) UpscaleImage(ctx context.Context, img *imageio.Image, opt co
 	}
 	seed, overlap := opt.Seed, opt.Overlap
 	req := plugin.Request{Image: data, Options: plugin.Options{Sampler: opt.Sampler, Seed: &seed, Tile: opt.Tile,
-		Overlap: &overlap, Batch: opt.Batch, Format: vocab.TIFF.String()}}
+		Overlap: &overlap, Batch: opt.Batch, Format: vocab.TIFF}}
 	req.Progress = opt.Progress // one vocab.Progress on both sides
 	res, err := p.u.Upscale(ctx, req)
 	if err != nil {

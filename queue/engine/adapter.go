@@ -11,6 +11,7 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/pipeline"
 	"github.com/resshift/resshift/queue"
+	"github.com/resshift/resshift/vocab"
 )
 
 // Upscaler runs queue jobs on a core.Engine with fixed sampling options.
@@ -33,10 +34,10 @@ func New(eng *core.Engine, opt core.Options) (*Upscaler, error) {
 // with the job's options over the engine's encoder defaults. Errors the engine classes as invalid input
 // (core.ErrInvalidInput: unreadable, unsupported or too large images, bad
 // encoder options) match queue.ErrBadInput.
-func (u *Upscaler) Upscale(ctx context.Context, in []byte, o queue.Options) ([]byte, string, error) {
+func (u *Upscaler) Upscale(ctx context.Context, in []byte, o queue.Options) ([]byte, vocab.Format, error) {
 	enc := pipeline.EncodeOptions(u.eng)
-	if o.Format != "" {
-		enc.Format = o.Format
+	if o.Format != vocab.FormatAuto {
+		enc.Format = o.Format.String()
 	}
 	if o.Quality != 0 {
 		enc.Quality = o.Quality
@@ -50,24 +51,24 @@ func (u *Upscaler) Upscale(ctx context.Context, in []byte, o queue.Options) ([]b
 		return nil, "", err
 	}
 	f := Sniff(out)
-	if f == "" {
+	if f == vocab.FormatAuto {
 		return nil, "", fmt.Errorf("engine: encoded output is not png, jpeg, webp or tiff (%d bytes)", len(out))
 	}
 	return out, f, nil
 }
 
-// Sniff names the format of encoded image bytes: "png", "jpeg", "webp",
-// "tiff", or "" when it is none of them.
-func Sniff(b []byte) string {
+// Sniff names the format of encoded image bytes: vocab.PNG, JPEG, WebP,
+// TIFF (classic, not BigTIFF), or vocab.FormatAuto when it is none of them.
+func Sniff(b []byte) vocab.Format {
 	switch {
 	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		return "png"
+		return vocab.PNG
 	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}):
-		return "jpeg"
+		return vocab.JPEG
 	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
-		return "webp"
+		return vocab.WebP
 	case bytes.HasPrefix(b, []byte("II*\x00")), bytes.HasPrefix(b, []byte("MM\x00*")):
-		return "tiff"
+		return vocab.TIFF
 	}
-	return ""
+	return vocab.FormatAuto
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/queue"
 	"github.com/resshift/resshift/queue/engine"
+	"github.com/resshift/resshift/vocab"
 )
 
 func pngBytes(t *testing.T, w, h int) []byte {
@@ -50,8 +51,8 @@ func TestUpscaler(t *testing.T) {
 		name    string
 		in      []byte
 		opt     queue.Options
-		format  string // "" = an error is wanted
-		badData bool   // the error matches queue.ErrBadInput
+		format  vocab.Format // "" = an error is wanted
+		badData bool         // the error matches queue.ErrBadInput
 	}{
 		{"png as the input", in, queue.Options{}, "png", false},
 		{"webp", in, queue.Options{Format: "webp", Quality: 80}, "webp", false},
@@ -92,7 +93,7 @@ func TestUpscaler(t *testing.T) {
 func TestSniff(t *testing.T) {
 	tests := []struct {
 		in   string
-		want string
+		want vocab.Format
 	}{
 		{"\x89PNG\r\n\x1a\nrest", "png"},
 		{"\xff\xd8\xff\xe0", "jpeg"},
