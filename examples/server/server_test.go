@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg"
@@ -781,7 +782,17 @@ func TestServerPluginKilled(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	// Wait until the server's plugin host has reaped the process (no
+	// /proc entry, not even a zombie): a request in the moment between the
+	// death and the host noticing it fails with 503 "retry later" by
+	// design; one after it must get a relaunched plugin. (A fixed 100 ms
+	// was not always enough on a loaded machine.)
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
 	if r := get(t, p.base, "/insecure/sr:4/plain/img.png"); r.status != http.StatusOK {
 		t.Fatalf("after an idle kill: %d %s", r.status, r.body)
 	}
