@@ -163,6 +163,7 @@ func FuzzOptions(f *testing.F) {
 	add(uint64(ours)+8, nil, 0, 0, 0, 0, 0, 0, 0, 0)
 	add(uint64(ours)+8, nil, 0, 0, 0, 1, 0, 0, 0, 0)
 	add(uint64(optionsLayout["tile"]), map[string]int64{"tile": 6})
+	add(uint64(sizeField), map[string]int64{"sampler": 7, "quality": 101})
 	add(uint64(ours), map[string]int64{"format": formatJPEG, "lossless": 1})
 	add(uint64(ours), map[string]int64{"format": 42})
 	add(uint64(ours), map[string]int64{"format": formatWebP, "quality": 80, "strip_metadata": 1})
@@ -175,7 +176,8 @@ func FuzzOptions(f *testing.F) {
 	base := core.Options{Seed: 7, Sampler: "deterministic", Tile: 64, Overlap: 8, Batch: 2}
 	baseEnc := imageio.EncodeOptions{Format: "jpeg", Quality: 90, Strip: true}
 	f.Fuzz(func(t *testing.T, size uint64, members []byte) {
-		dst := checkSizeRule(t, defaults, callerStruct(size, members, ours), "options", "resshift_options_init")
+		src := callerStruct(size, members, ours)
+		dst := checkSizeRule(t, defaults, src, "options", "resshift_options_init")
 		if dst == nil {
 			return
 		}
@@ -205,7 +207,7 @@ func FuzzOptions(f *testing.F) {
 		if c.code != stOK || c.msg != "" {
 			t.Fatalf("accepted with status %d %q", c.code, c.msg)
 		}
-		if sizeOf(dst) == sizeField || bytes.Equal(dst, defaults) {
+		if sizeOf(src) == sizeField || bytes.Equal(dst, defaults) { // nothing set: the engine's options unchanged
 			if opt.Sampler != base.Sampler || opt.Seed != base.Seed || opt.Tiling() != base.Tiling() || enc != baseEnc || timeout != 0 {
 				t.Fatalf("the defaults changed the options: %+v %+v %v", opt, enc, timeout)
 			}
