@@ -191,7 +191,7 @@ test-engine-only: deps
 ## budget is an exec count, not -fuzztime Ns, whose deadline races the workers in Go 1.26 (golang/go#75804).
 FUZZ_TARGETS ?= core/modelpack:FuzzParseManifest:20000 core/ort:FuzzGraphIO:20000 core:FuzzLoadConfig:3000 \
 	core/imageio:FuzzDecode:2000 examples/server:FuzzParsePath:5000 examples/server:FuzzLoadConfig:2000 queue:FuzzJobMessage:5000 \
-	plugin:FuzzUpscaleHeader:20000 capi:FuzzCheckLayout:50000
+	plugin:FuzzUpscaleHeader:20000 capi:FuzzCheckLayout:50000 capi:FuzzOptions:50000 capi:FuzzEngineParams:50000
 fuzz-smoke: deps
 	@log=$$(mktemp); trap 'rm -f $$log' EXIT; for t in $(FUZZ_TARGETS); do IFS=: read -r pkg fn n <<< "$$t"; \
 		echo "fuzz $$fn ($$pkg, $${n} execs)"; \

@@ -16,95 +16,25 @@ import (
 	"github.com/resshift/resshift/core"
 	"github.com/resshift/resshift/core/imageio"
 	"github.com/resshift/resshift/core/pipeline"
-	"github.com/resshift/resshift/core/tile"
-	"github.com/resshift/resshift/vocab"
 )
-
-// cTiling reads the C options' tiling values as a tile.Settings:
-// RESSHIFT_DEFAULT (-1) is the default of each (0 for tile and batch,
-// tile.OverlapDefault, also -1, for overlap).
-func cTiling(t, overlap, batch C.int32_t) tile.Settings {
-	s := tile.Settings{Tile: int(t), Overlap: int(overlap), Batch: int(batch)}
-	if t == C.RESSHIFT_DEFAULT {
-		s.Tile = 0
-	}
-	if batch == C.RESSHIFT_DEFAULT {
-		s.Batch = 0
-	}
-	return s
-}
 
 // options converts the caller's resshift_options (may be NULL) into the
 // engine's per-call and encoder options, starting from the engine's
-// configured defaults, and the call's time budget (0 = none). It records
-// the error and returns false on bad values.
+// configured defaults, and the call's time budget (0 = none): readOptions
+// copies the struct by the size rule, checkOptions checks and converts it,
+// and a progress callback is wrapped here. It records the error and returns
+// false on bad values.
 func (c *call) options(p *C.resshift_options, eng *core.Engine) (core.Options, imageio.EncodeOptions, time.Duration, bool) {
-	opt, enc := eng.Options(), pipeline.EncodeOptions(eng)
-	var o C.resshift_options
-	C.resshift_options_init(&o)
-	if p != nil && !c.readSized(unsafe.Pointer(&o), unsafe.Pointer(p), unsafe.Sizeof(o), "options", "resshift_options_init") {
+	o, ok := c.readOptions(p)
+	if !ok {
+		return core.Options{}, imageio.EncodeOptions{}, 0, false
+	}
+	opt, enc, timeout, ok := c.checkOptions(o, eng.Options(), pipeline.EncodeOptions(eng))
+	if !ok {
 		return opt, enc, 0, false
 	}
-	bad := func(format string, args ...any) (core.Options, imageio.EncodeOptions, time.Duration, bool) {
-		c.fail(stInvalid, "options."+format, args...)
-		return opt, enc, 0, false
-	}
-	switch o.sampler {
-	case C.RESSHIFT_SAMPLER_DEFAULT:
-	case C.RESSHIFT_SAMPLER_DETERMINISTIC:
-		opt.Sampler = vocab.Deterministic
-	case C.RESSHIFT_SAMPLER_STOCHASTIC:
-		opt.Sampler = vocab.Stochastic
-	default:
-		return bad("sampler: must be RESSHIFT_SAMPLER_DEFAULT (0), _DETERMINISTIC (1) or _STOCHASTIC (2), got %d", o.sampler)
-	}
-	if o.use_seed != 0 {
-		opt.Seed = uint64(o.seed)
-	}
-	ts := cTiling(o.tile, o.overlap, o.batch)
-	if ps := ts.Check(); len(ps) > 0 {
-		if ps[0].Field != "overlap" {
-			ps[0].Msg += " (or RESSHIFT_DEFAULT, -1)"
-		}
-		return bad("%s", ps[0])
-	}
-	opt = opt.With(ts)
-	switch o.format {
-	case C.RESSHIFT_FORMAT_DEFAULT:
-	case C.RESSHIFT_FORMAT_SAME:
-		enc.Format = ""
-	case C.RESSHIFT_FORMAT_PNG:
-		enc.Format = vocab.PNG.String()
-	case C.RESSHIFT_FORMAT_JPEG:
-		enc.Format = vocab.JPEG.String()
-	case C.RESSHIFT_FORMAT_WEBP:
-		enc.Format = vocab.WebP.String()
-	case C.RESSHIFT_FORMAT_TIFF:
-		enc.Format = vocab.TIFF.String()
-	default:
-		return bad("format: must be a resshift_format (0..5), got %d", o.format)
-	}
-	switch {
-	case o.quality == C.RESSHIFT_DEFAULT:
-	case o.quality >= 0 && o.quality <= 100:
-		enc.Quality = int(o.quality)
-	default:
-		return bad("quality: must be 1..100, 0 (format default) or RESSHIFT_DEFAULT (-1), got %d", o.quality)
-	}
-	switch o.strip_metadata {
-	case C.RESSHIFT_DEFAULT:
-	case 0, 1:
-		enc.Strip = o.strip_metadata == 1
-	default:
-		return bad("strip_metadata: must be 0, 1 or RESSHIFT_DEFAULT (-1), got %d", o.strip_metadata)
-	}
-	enc.Lossless = o.lossless != 0
-	if o.timeout_ms < 0 || int64(o.timeout_ms) > math.MaxInt64/int64(time.Millisecond) {
-		return bad("timeout_ms: must be >= 0 (0 = no limit), got %d", int64(o.timeout_ms))
-	}
-	timeout := time.Duration(o.timeout_ms) * time.Millisecond
-	if o.progress != nil {
-		fn, user := o.progress, o.progress_user
+	if o.progress != 0 {
+		fn, user := (C.resshift_progress_fn)(cPointer(o.progress)), cPointer(o.progressUser)
 		opt.Progress = func(p core.Progress) error {
 			// Runs on the calling thread, with no lock held.
 			if r := C.rs_call_progress(fn, user, C.int(p.TilesDone), C.int(p.Tiles), C.int(p.Step), C.int(p.Steps)); r != 0 {

@@ -79,7 +79,7 @@ func TestHostFrozenPluginRelaunched(t *testing.T) {
 // Close ends a frozen plugin promptly (go-plugin's graceful shutdown would
 // wait for an answer forever).
 func TestHostCloseFrozenPlugin(t *testing.T) {
-	h, err := plugin.NewHost(plugin.HostConfig{Path: pluginBin, Args: []string{"-config", writeConfig(t, "closefrozen", pointwiseConfig(""))},
+	h, err := plugin.NewHost(plugin.HostConfig{Path: pluginBin(t), Args: []string{"-config", writeConfig(t, "closefrozen", pointwiseConfig(""))},
 		Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)

@@ -335,9 +335,9 @@ func TestNewHostErrors(t *testing.T) {
 	}{
 		{"no path", plugin.HostConfig{}, "no plugin path"},
 		{"missing binary", plugin.HostConfig{Path: "/nonexistent/resshift-plugin"}, "/nonexistent/resshift-plugin"},
-		{"bad config", plugin.HostConfig{Path: pluginBin, Args: []string{"-config", writeConfig(t, "bad", "[sampler]\nkind = \"fancy\"\n")}},
+		{"bad config", plugin.HostConfig{Path: pluginBin(t), Args: []string{"-config", writeConfig(t, "bad", "[sampler]\nkind = \"fancy\"\n")}},
 			"sampler.kind"},
-		{"missing model (config from the environment)", plugin.HostConfig{Path: pluginBin,
+		{"missing model (config from the environment)", plugin.HostConfig{Path: pluginBin(t),
 			Env: []string{"RESSHIFT_CONFIG=" + writeConfig(t, "nomodel", "model = \"/nonexistent/pack\"\n")}}, "/nonexistent/pack"},
 	}
 	for _, tc := range cases {
@@ -358,7 +358,7 @@ func TestNewHostErrors(t *testing.T) {
 // Run by hand, the binary explains itself on stderr and writes nothing to stdout.
 func TestPluginRunByHand(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(pluginBin)
+	cmd := exec.Command(pluginBin(t))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var ee *exec.ExitError

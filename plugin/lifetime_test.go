@@ -60,7 +60,7 @@ func startHelper(t *testing.T, mode, dir string) (*exec.Cmd, int, *logBuffer) {
 	}
 	cmd := exec.Command(self)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode, "RESSHIFT_TEST_PLUGIN="+pluginBin,
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode, "RESSHIFT_TEST_PLUGIN="+pluginBin(t),
 		"RESSHIFT_TEST_CONFIG="+writeConfig(t, "helper-"+mode, pointwiseConfig("")))
 	out := &logBuffer{}
 	pr, pw := io.Pipe()
@@ -114,7 +114,7 @@ func TestPluginDiesWithKilledHost(t *testing.T) {
 // parent-death signal (a shell here) exits when that process is killed.
 func TestPluginExitsWhenParentGone(t *testing.T) {
 	sh := exec.Command("/bin/sh", "-c", `"$0" -config "$1" >/dev/null 2>&1 & echo "plugin pid $!"; wait`,
-		pluginBin, writeConfig(t, "orphan", pointwiseConfig("")))
+		pluginBin(t), writeConfig(t, "orphan", pointwiseConfig("")))
 	sh.Env = append(os.Environ(), plugin.Handshake.MagicCookieKey+"="+plugin.Handshake.MagicCookieValue)
 	stdout, err := sh.StdoutPipe()
 	if err != nil {
@@ -153,7 +153,7 @@ func TestExampleSIGTERMLeavesNoPlugin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink(pluginBin, filepath.Join(dir, "build", "resshift-plugin")); err != nil {
+	if err := os.Symlink(pluginBin(t), filepath.Join(dir, "build", "resshift-plugin")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "configs", "cpu.toml"), []byte(pointwiseConfig("")), 0o644); err != nil {

@@ -21,12 +21,12 @@ import (
 	"github.com/resshift/resshift/plugin/local"
 )
 
-// The tests start the real resshift-plugin binary, built once here, with the
-// cheap pointwise test model pack (the transport is what is under test).
+// The tests start the real resshift-plugin binary, built once per test
+// binary (pluginBin), with the cheap pointwise test model pack (the
+// transport is what is under test).
 var (
-	pluginBin string
-	tmpDir    string
-	packDir   string // core/testdata/models/pointwise-x4, absolute
+	tmpDir  string
+	packDir string // core/testdata/models/pointwise-x4, absolute
 )
 
 func TestMain(m *testing.M) {
@@ -44,13 +44,6 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmpDir)
-	pluginBin = filepath.Join(tmpDir, "resshift-plugin")
-	build := exec.Command("go", "build", "-o", pluginBin, "./cmd/resshift-plugin")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build resshift-plugin:", err)
-		return 1
-	}
 	packDir, err = filepath.Abs(filepath.Join("..", "core", "testdata", "models", "pointwise-x4"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -61,6 +54,35 @@ func run(m *testing.M) int {
 }
 
 // writeConfig writes an engine config for the plugin and returns its path.
+// pluginState is the outcome of building resshift-plugin (see pluginBin).
+var pluginState struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// pluginBin returns the resshift-plugin binary, built once per test binary
+// when a test first needs it: the fuzz target never does, so neither the
+// fuzzing coordinator nor its workers pay for the build. It fails the test
+// when the plugin does not build.
+func pluginBin(t testing.TB) string {
+	t.Helper()
+	pluginState.once.Do(func() {
+		path := filepath.Join(tmpDir, "resshift-plugin")
+		build := exec.Command("go", "build", "-o", path, "./cmd/resshift-plugin")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			pluginState.err = fmt.Errorf("build resshift-plugin: %w", err)
+			return
+		}
+		pluginState.path = path
+	})
+	if pluginState.err != nil {
+		t.Fatal(pluginState.err)
+	}
+	return pluginState.path
+}
+
 func writeConfig(t testing.TB, name, body string) string {
 	t.Helper()
 	p := filepath.Join(tmpDir, name+".toml")
@@ -96,7 +118,7 @@ func (l *logBuffer) String() string {
 func newHost(t testing.TB, cfgPath string, mod ...func(*plugin.HostConfig)) (*plugin.Host, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
-	cfg := plugin.HostConfig{Path: pluginBin, Args: []string{"-config", cfgPath},
+	cfg := plugin.HostConfig{Path: pluginBin(t), Args: []string{"-config", cfgPath},
 		Logger: hclog.New(&hclog.LoggerOptions{Name: "host", Output: logs, Level: hclog.Debug})}
 	for _, f := range mod {
 		f(&cfg)
@@ -126,12 +148,13 @@ var shared struct {
 // not kill or reconfigure it, plus the same engine in process.
 func sharedHost(t testing.TB) (*plugin.Host, *local.Upscaler) {
 	t.Helper()
+	bin := pluginBin(t) // outside Do: a failed build fails this test, not Do
 	shared.once.Do(func() {
 		p := filepath.Join(tmpDir, "shared.toml")
 		if shared.err = os.WriteFile(p, []byte(pointwiseConfig("")), 0o644); shared.err != nil {
 			return
 		}
-		shared.host, shared.err = plugin.NewHost(plugin.HostConfig{Path: pluginBin, Args: []string{"-config", p},
+		shared.host, shared.err = plugin.NewHost(plugin.HostConfig{Path: bin, Args: []string{"-config", p},
 			Logger: hclog.New(&hclog.LoggerOptions{Name: "host", Output: os.Stderr, Level: hclog.Warn})})
 		if shared.err != nil {
 			return

@@ -24,7 +24,7 @@ func TestPluginModelByName(t *testing.T) {
 		{"unknown name", plugin.HostConfig{Env: []string{"RESSHIFT_MODEL=reel"}}, "", "resshift-lite-x4 (clean)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.cfg.Path, tc.cfg.Logger = pluginBin, hclog.NewNullLogger()
+			tc.cfg.Path, tc.cfg.Logger = pluginBin(t), hclog.NewNullLogger()
 			h, err := plugin.NewHost(tc.cfg)
 			if tc.want == "" {
 				if err == nil {

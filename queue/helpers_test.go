@@ -26,9 +26,41 @@ import (
 	qengine "github.com/resshift/resshift/queue/engine"
 )
 
-// cliBin is the resshift CLI built once in TestMain (for the worker that the
-// SIGKILL test kills); "" when the build failed (that test then fails).
-var cliBin string
+// testDir is the test binary's temporary folder (made in TestMain).
+var testDir string
+
+// cliState is the outcome of building the CLI (see cliBin).
+var cliState struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// cliBin returns the resshift CLI (for the worker that the SIGKILL test
+// kills), built once per test binary when a test first needs it: the fuzz
+// targets never do, so neither the fuzzing coordinator nor its workers pay
+// for the build. It fails the test when the CLI does not build.
+func cliBin(t testing.TB) string {
+	t.Helper()
+	cliState.once.Do(func() {
+		path := filepath.Join(testDir, "resshift")
+		ldflags := ""
+		if lib := os.Getenv("RESSHIFT_ORT_LIB"); lib != "" {
+			ldflags = "-X github.com/resshift/resshift/core/ort.defaultLibraryPath=" + lib
+		}
+		cmd := exec.Command("go", "build", "-ldflags", ldflags, "-o", path, "../cmd/resshift")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			cliState.err = fmt.Errorf("building the resshift CLI: %w", err)
+			return
+		}
+		cliState.path = path
+	})
+	if cliState.err != nil {
+		t.Fatal(cliState.err)
+	}
+	return cliState.path
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -42,17 +74,7 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	cliBin = filepath.Join(dir, "resshift")
-	ldflags := ""
-	if lib := os.Getenv("RESSHIFT_ORT_LIB"); lib != "" {
-		ldflags = "-X github.com/resshift/resshift/core/ort.defaultLibraryPath=" + lib
-	}
-	cmd := exec.Command("go", "build", "-ldflags", ldflags, "-o", cliBin, "../cmd/resshift")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building the CLI:", err)
-		cliBin = ""
-	}
+	testDir = dir
 	return m.Run()
 }
 

@@ -21,9 +21,7 @@ import (
 // redelivered to another worker and its output stored once; after SIGTERM the
 // worker drains (finishes the job, acks it) and exits 0.
 func TestWorkerSignalled(t *testing.T) {
-	if cliBin == "" {
-		t.Fatal("the resshift CLI did not build (see TestMain's output)")
-	}
+	cli := cliBin(t)
 	tests := []struct {
 		name         string
 		sig          syscall.Signal
@@ -56,7 +54,7 @@ func TestWorkerSignalled(t *testing.T) {
 			defer sub.Unsubscribe()
 
 			var stderr bytes.Buffer
-			cmd := exec.Command(cliBin, "worker", "--nats", s.ClientURL(), "--ack-wait", "2s", "--threads", "1", "--name", "proc")
+			cmd := exec.Command(cli, "worker", "--nats", s.ClientURL(), "--ack-wait", "2s", "--threads", "1", "--name", "proc")
 			cmd.Stderr = &stderr
 			cmd.Env = append(os.Environ(), "RESSHIFT_LOG=info")
 			if err := cmd.Start(); err != nil {

@@ -56,21 +56,46 @@ func run0(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	defer closeMain()
+	return m.Run()
+}
+
+// helperState is the outcome of building the helpers (see helpers).
+var helperState struct {
+	once sync.Once
+	err  error
+}
+
+// helpers builds the server and plugin binaries and writes the fixtures,
+// once per test binary, when the first test that starts a server needs them:
+// the fuzz targets never do, so neither the fuzzing coordinator nor its
+// workers (each a run of this binary) pay for the builds.
+func helpers() error {
+	helperState.once.Do(func() { helperState.err = buildHelpers() })
+	return helperState.err
+}
+
+// needHelpers is helpers for a test: it fails the test when they cannot be made.
+func needHelpers(t testing.TB) {
+	t.Helper()
+	if err := helpers(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func buildHelpers() error {
 	bin.server, bin.plugin = filepath.Join(tmp, "server"), filepath.Join(tmp, "resshift-plugin")
 	for _, b := range [][2]string{{bin.server, "."}, {bin.plugin, "../../plugin/cmd/resshift-plugin"}} {
 		cmd := exec.Command("go", "build", "-o", b[0], b[1])
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build", b[1], err)
-			return 1
+			return fmt.Errorf("build %s: %w", b[1], err)
 		}
 	}
 	if err := writeFixtures(); err != nil {
-		fmt.Fprintln(os.Stderr, "fixtures:", err)
-		return 1
+		return fmt.Errorf("fixtures: %w", err)
 	}
-	defer closeMain()
-	return m.Run()
+	return nil
 }
 
 func testImage(w, h int, seed uint64) *imageio.Image {
@@ -183,6 +208,9 @@ func startServer(name string, extra string) (*proc, error) {
 
 // startServerWith is startServer with the [plugin] health keys given.
 func startServerWith(name, pluginExtra, extra string) (*proc, error) {
+	if err := helpers(); err != nil {
+		return nil, err
+	}
 	cfg := fmt.Sprintf(`listen = "127.0.0.1:0"
 [plugin]
 path = %q
@@ -849,6 +877,7 @@ func TestServerPluginKilled(t *testing.T) {
 }
 
 func TestServerBadConfig(t *testing.T) {
+	needHelpers(t)
 	path := filepath.Join(tmp, "bad.toml")
 	body := "listen = \"127.0.0.1:0\"\n[limits]\nworkers = 0\n[security]\nkey = \"abcd\"\n[source]\nlocal_root = \"/\"\n"
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
@@ -868,6 +897,7 @@ func TestServerBadConfig(t *testing.T) {
 // [plugin] model selects the plugin's model pack by name: an unknown name stops
 // the server at start with the plugin's error, which lists the embedded names.
 func TestServerModelName(t *testing.T) {
+	needHelpers(t)
 	path := filepath.Join(tmp, "model.toml")
 	body := fmt.Sprintf("listen = \"127.0.0.1:0\"\n[plugin]\npath = %q\nmodel = \"reel\"\nstart_timeout = \"20s\"\n[source]\nlocal_root = %q\n", bin.plugin, root)
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
