@@ -14,6 +14,3 @@ const (
 	// noise enters only through the prior.
 	Deterministic = vocab.Deterministic
 )
-
-// ParseKind is vocab.ParseSampler: it accepts "stochastic" and "deterministic".
-func ParseKind(s string) (Kind, error) { return vocab.ParseSampler(s) }

@@ -3,7 +3,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -50,25 +49,9 @@ func (u *Upscaler) Upscale(ctx context.Context, in []byte, o queue.Options) ([]b
 		}
 		return nil, "", err
 	}
-	f := Sniff(out)
+	f := vocab.Sniff(out)
 	if f == vocab.FormatAuto {
-		return nil, "", fmt.Errorf("engine: encoded output is not png, jpeg, webp or tiff (%d bytes)", len(out))
+		return nil, "", fmt.Errorf("engine: encoded output is not an image format resshift writes (%d bytes)", len(out))
 	}
 	return out, f, nil
-}
-
-// Sniff names the format of encoded image bytes: vocab.PNG, JPEG, WebP,
-// TIFF (classic, not BigTIFF), or vocab.FormatAuto when it is none of them.
-func Sniff(b []byte) vocab.Format {
-	switch {
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		return vocab.PNG
-	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}):
-		return vocab.JPEG
-	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
-		return vocab.WebP
-	case bytes.HasPrefix(b, []byte("II*\x00")), bytes.HasPrefix(b, []byte("MM\x00*")):
-		return vocab.TIFF
-	}
-	return vocab.FormatAuto
 }

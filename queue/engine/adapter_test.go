@@ -74,8 +74,8 @@ func TestUpscaler(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f != tc.format || engine.Sniff(out) != tc.format {
-				t.Fatalf("format %q (sniffed %q), want %q", f, engine.Sniff(out), tc.format)
+			if f != tc.format || vocab.Sniff(out) != tc.format {
+				t.Fatalf("format %q (sniffed %q), want %q", f, vocab.Sniff(out), tc.format)
 			}
 			img, err := imageio.Decode(out, imageio.Limits{})
 			if err != nil || img.Width != 48 || img.Height != 32 {
@@ -87,25 +87,5 @@ func TestUpscaler(t *testing.T) {
 	bad.Tile = 3
 	if _, err := engine.New(eng, bad); err == nil {
 		t.Error("New accepted tile 3")
-	}
-}
-
-func TestSniff(t *testing.T) {
-	tests := []struct {
-		in   string
-		want vocab.Format
-	}{
-		{"\x89PNG\r\n\x1a\nrest", "png"},
-		{"\xff\xd8\xff\xe0", "jpeg"},
-		{"RIFF\x00\x00\x00\x00WEBPVP8 ", "webp"},
-		{"II*\x00", "tiff"},
-		{"MM\x00*", "tiff"},
-		{"GIF89a", ""},
-		{"", ""},
-	}
-	for _, tc := range tests {
-		if got := engine.Sniff([]byte(tc.in)); got != tc.want {
-			t.Errorf("Sniff(%q) = %q, want %q", tc.in, got, tc.want)
-		}
 	}
 }
