@@ -2,8 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"math"
-	"math/rand/v2"
+	"github.com/resshift/resshift/internal/testimg"
 	"path/filepath"
 	"testing"
 
@@ -49,28 +48,11 @@ func defaultEngine(t testing.TB) *core.Engine {
 	return e
 }
 
-// smooth returns a non-trivial planar RGB test image in [-1, 1].
-func smooth(w, h int, seed uint64) []float32 {
-	r := rand.New(rand.NewPCG(seed, 1))
-	v := make([]float32, 3*w*h)
-	for c := 0; c < 3; c++ {
-		fx, fy, ph := 0.05+0.2*r.Float64(), 0.05+0.2*r.Float64(), 6*r.Float64()
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				v[c*w*h+y*w+x] = float32(0.8*math.Sin(fx*float64(x)+ph)*math.Cos(fy*float64(y)) + 0.1*(r.Float64()-0.5))
-			}
-		}
-	}
-	return v
-}
-
-func maxDiff(a, b []float32) float64 {
-	m := 0.0
-	for i := range a {
-		m = math.Max(m, math.Abs(float64(a[i]-b[i])))
-	}
-	return m
-}
+// smooth and maxDiff are the shared test helpers (internal/testimg).
+var (
+	smooth  = testimg.Smooth
+	maxDiff = testimg.MaxDiff
+)
 
 // upscale runs the engine on planar RGB with its default options (changed by mod).
 func upscale(t testing.TB, e *core.Engine, img []float32, w, h int, mod func(*core.Options)) []float32 {
